@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database, MetricTable } from './schema.js';
+
+/**
+ * The seam between the store's portable Kysely code and a database engine (Kysely's own pattern: one folder a dialect,
+ * the same file names in each). Differences are expressed as capabilities and fast paths here, never as
+ * `if (dialect === ...)` in services.
+ */
+export interface StoreDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** Column type for an auto-incrementing integer primary key. */
+  readonly serialType: 'integer' | 'serial';
+  /** SQL operator that performs a case-insensitive LIKE. */
+  readonly ilike: 'like' | 'ilike';
+  /** Whether LIKE is case-sensitive by default (SQLite's is not, so `pragma case_sensitive_like` is set on). */
+  readonly likeIsCaseSensitive: boolean;
+  createKysely(): Kysely<Database>;
+  /**
+   * Appends metric points and advances `latest_metrics`, in one transaction. This is the ingest hot path, so each
+   * dialect uses its fastest statement shape (SQLite: a cached prepared statement; PostgreSQL: one unnest insert).
+   */
+  insertMetrics(rows: readonly MetricTable[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Latest metric per key: the max of (step, timestamp, value), as MLflow defines "latest". */
+export function latestPerKey(rows: readonly MetricTable[]): MetricTable[] {
+  const latest = new Map<string, MetricTable>();
+  for (const row of rows) {
+    const id = `${row.run_id}\u0000${row.key}`;
+    const current = latest.get(id);
+    if (!current || isNewer(row, current)) latest.set(id, row);
+  }
+  return [...latest.values()];
+}
+
+export function isNewer(a: MetricTable, b: MetricTable): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely/migration';
+import type { StoreDialect } from '../dialect.js';
+import { trackingMigration } from './001-tracking.js';
+
+/**
+ * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
+ */
+export function migrations(dialect: StoreDialect): Record<string, Migration> {
+  return {
+    '001-tracking': trackingMigration(dialect),
+  };
+}

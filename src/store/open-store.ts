@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Kysely } from 'kysely';
+import { type MigrationProvider, Migrator } from 'kysely/migration';
+import { invalid, MloopError } from '../core/errors.js';
+import type { StoreDialect } from './dialect.js';
+import { migrations } from './migrations/index.js';
+import { PostgresStoreDialect } from './postgres/postgres-dialect.js';
+import type { Database } from './schema.js';
+import { SqliteStoreDialect } from './sqlite/sqlite-dialect.js';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  readonly uri: string;
+  close(): Promise<void>;
+}
+
+/** Parses a store URI: `sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy's rule), or `postgresql://…`. */
+export function dialectFor(uri: string): StoreDialect {
+  if (uri.startsWith('sqlite://')) {
+    const rest = uri.slice('sqlite://'.length);
+    if (!rest.startsWith('/')) throw invalid(`Invalid store URI ${uri}: expected sqlite:///path/to/file.db.`);
+    const path = rest.slice(1) || ':memory:';
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return new SqliteStoreDialect({
+      path,
+      synchronous: process.env.MLOOP_SQLITE_SYNCHRONOUS === 'full' ? 'full' : 'normal',
+    });
+  }
+  if (uri.startsWith('postgresql://') || uri.startsWith('postgres://')) {
+    return new PostgresStoreDialect(uri.replace(/^postgresql\+\w+:/, 'postgresql:'));
+  }
+  throw invalid(
+    `Unsupported store URI ${JSON.stringify(uri)}: use sqlite:///path/to/mloop.db or postgresql://user:pass@host:port/db.`,
+  );
+}
+
+/** Opens the metadata store and brings its schema up to date. */
+export async function openStore(uri: string): Promise<Store> {
+  const dialect = dialectFor(uri);
+  const db = dialect.createKysely();
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'mloop_migrations',
+    migrationLockTableName: 'mloop_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await dialect.close();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new MloopError(
+      'INTERNAL_ERROR',
+      `Schema migration ${failed} failed on ${redact(uri)}: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return { db, dialect, uri, close: () => dialect.close() };
+}
+
+/** Hides a password in a connection URI before it reaches a log or an error message. */
+export function redact(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,119 @@
+import type { Generated } from 'kysely';
+
+/** Row types of the metadata store; times are Unix milliseconds, ids of runs are 32-hex strings. */
+export interface ExperimentTable {
+  experiment_id: Generated<number>;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: number;
+  last_update_time: number;
+  deleted_time: number | null;
+}
+
+export interface KeyValueTable {
+  key: string;
+  value: string;
+}
+
+export interface ExperimentTagTable extends KeyValueTable {
+  experiment_id: number;
+}
+
+export interface RunTable {
+  run_id: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export interface RunKeyValueTable extends KeyValueTable {
+  run_id: string;
+}
+
+export interface MetricTable {
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: number;
+}
+
+export interface DatasetTable {
+  dataset_uuid: string;
+  experiment_id: number;
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface RunInputTable {
+  run_id: string;
+  dataset_uuid: string;
+  tags: string;
+  /** The `mlflow.data.context` input tag (training, eval, ...), kept as a column for search. */
+  context: string | null;
+}
+
+export interface RunModelTable {
+  run_id: string;
+  model_id: string;
+  direction: string;
+  step: number;
+}
+
+export interface LoggedModelTable {
+  model_id: string;
+  experiment_id: number;
+  name: string;
+  artifact_location: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  status: string;
+  status_message: string | null;
+  lifecycle_stage: string;
+  model_type: string | null;
+  source_run_id: string | null;
+}
+
+export interface LoggedModelKeyValueTable extends KeyValueTable {
+  model_id: string;
+}
+
+export interface LoggedModelMetricTable {
+  model_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  run_id: string | null;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface Database {
+  experiments: ExperimentTable;
+  experiment_tags: ExperimentTagTable;
+  runs: RunTable;
+  params: RunKeyValueTable;
+  tags: RunKeyValueTable;
+  metrics: MetricTable;
+  latest_metrics: MetricTable;
+  datasets: DatasetTable;
+  run_inputs: RunInputTable;
+  run_models: RunModelTable;
+  logged_models: LoggedModelTable;
+  logged_model_tags: LoggedModelKeyValueTable;
+  logged_model_params: LoggedModelKeyValueTable;
+  logged_model_metrics: LoggedModelMetricTable;
+}
