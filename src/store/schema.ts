@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /** Row types of the metadata store; times are Unix milliseconds, ids of runs are 32-hex strings. */
 export interface ExperimentTable {
@@ -117,3 +117,5 @@ export interface Database {
   logged_model_params: LoggedModelKeyValueTable;
   logged_model_metrics: LoggedModelMetricTable;
 }
+
+export type ExperimentRow = Selectable<ExperimentTable>;

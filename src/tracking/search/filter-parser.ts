@@ -135,7 +135,28 @@ const VALID =
   'A filter is `<entity>.<key> <comparator> <value>` clauses joined by AND, e.g. "metrics.acc > 0.9 and params.model = \'gbdt\'".';
 
 /** Parses MLflow's search grammar: a conjunction of clauses (no OR, no parentheses). */
-export function parseFilter(filter: string | undefined): Clause[] {
+export interface AttributeSpec {
+  strings: ReadonlySet<string>;
+  numbers: ReadonlySet<string>;
+  /** Attributes that also accept IN / NOT IN. */
+  lists?: ReadonlySet<string>;
+}
+
+export const RUN_ATTRIBUTES: AttributeSpec = {
+  strings: new Set(['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'lifecycle_stage']),
+  numbers: new Set(['start_time', 'end_time']),
+  lists: new Set(['run_id']),
+};
+
+export const EXPERIMENT_ATTRIBUTES: AttributeSpec = {
+  strings: new Set(['name']),
+  numbers: new Set(['creation_time', 'last_update_time']),
+};
+
+export function parseFilter(
+  filter: string | undefined,
+  attributes: AttributeSpec = RUN_ATTRIBUTES,
+): Clause[] {
   if (!filter || !filter.trim()) return [];
   const tokens = tokenize(filter);
   const clauses: Clause[] = [];
@@ -150,7 +171,7 @@ export function parseFilter(filter: string | undefined): Clause[] {
     const { entity, key } = cursor.identifier(fail);
     const comparator = parseComparator();
     const value = parseValue(comparator);
-    clauses.push(checkClause({ entity, key, comparator, value }, fail));
+    clauses.push(checkClause({ entity, key, comparator, value }, attributes, fail));
     if (!cursor.done()) {
       const t = next();
       if (!(t?.kind === 'word' && t.text.toUpperCase() === 'AND')) {
@@ -226,7 +247,7 @@ const ATTRIBUTE_ALIASES: Record<string, string> = {
 };
 const DATASET_KEYS = new Set(['name', 'digest', 'context']);
 
-function checkClause(clause: Clause, fail: (what: string) => never): Clause {
+function checkClause(clause: Clause, attributes: AttributeSpec, fail: (what: string) => never): Clause {
   const { entity, comparator, value } = clause;
   const stringOps: Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
   const numericOps: Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
@@ -243,17 +264,17 @@ function checkClause(clause: Clause, fail: (what: string) => never): Clause {
   } else {
     const key = ATTRIBUTE_ALIASES[clause.key] ?? clause.key;
     clause.key = key;
-    if (NUMERIC_ATTRIBUTES.has(key)) {
+    if (attributes.numbers.has(key)) {
       if (!numericOps.includes(comparator) || typeof value !== 'number') {
         fail(`attribute '${key}' is compared with ${numericOps.join(' ')} and a number`);
       }
-    } else if (STRING_ATTRIBUTES.has(key)) {
-      const ops = key === 'run_id' ? [...stringOps, 'IN', 'NOT IN'] : stringOps;
+    } else if (attributes.strings.has(key)) {
+      const ops: Comparator[] = attributes.lists?.has(key) ? [...stringOps, 'IN', 'NOT IN'] : stringOps;
       if (!ops.includes(comparator)) fail(`attribute '${key}' supports ${ops.join(', ')}, not ${comparator}`);
       if (typeof value === 'number') fail(`expected a quoted string value for attribute '${key}'`);
     } else {
       fail(
-        `unknown attribute '${key}'; searchable attributes are ${[...STRING_ATTRIBUTES, ...NUMERIC_ATTRIBUTES].join(', ')}`,
+        `unknown attribute '${key}'; searchable attributes are ${[...attributes.strings, ...attributes.numbers].join(', ')}`,
       );
     }
   }

@@ -1,0 +1,159 @@
+import { type Expression, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import type { StoreDialect } from '../../store/dialect.js';
+import type { Database } from '../../store/schema.js';
+import type { ViewType } from '../types.js';
+import { type Clause, type OrderBy, parseFilter, parseOrderBy } from './filter-parser.js';
+import { compareNumber, compareString } from './like.js';
+import { decodePageState, encodePageToken } from './page-token.js';
+
+// Dynamic aliases and correlated subqueries are clearer in Kysely's untyped builder.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Q = SelectQueryBuilder<any, any, any>;
+
+const ORDERABLE_ATTRIBUTES = [
+  'run_id',
+  'run_name',
+  'status',
+  'user_id',
+  'artifact_uri',
+  'start_time',
+  'end_time',
+  'created',
+];
+const ENTITY_TABLE = { metric: 'latest_metrics', param: 'params', tag: 'tags' } as const;
+
+export interface RunSearch {
+  experimentIds: number[];
+  filter?: string;
+  viewType?: ViewType;
+  maxResults: number;
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+/**
+ * Tiers make "order by a metric, runs lacking it last" index-friendly: tier 0 walks the (key, value) index of runs
+ * that have the value, tier 1 holds NaN values (metrics only), tier 2 the runs without the key. Each tier is a query
+ * that can stop after LIMIT rows, so a page costs O(page) instead of a sort of every matching run.
+ */
+export async function searchRunIds(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  search: RunSearch,
+): Promise<{ runIds: string[]; nextPageToken?: string }> {
+  const clauses = parseFilter(search.filter);
+  const orders = (search.orderBy ?? []).map((o) => parseOrderBy(o, ORDERABLE_ATTRIBUTES));
+  const [primary, ...secondary] = orders;
+  const tiered = primary && primary.entity !== 'attribute' ? primary : undefined;
+  const tiers = tiered ? (tiered.entity === 'metric' ? [0, 1, 2] : [0, 2]) : [0];
+  const state = decodePageState(search.pageToken);
+  const limit = search.maxResults;
+
+  const build = (tier: number): Q => {
+    // biome-ignore lint/suspicious/noExplicitAny: untyped builder, see Q
+    const anyDb = db as Kysely<any>;
+    let q: Q;
+    if (tiered && tier !== 2) {
+      const table = ENTITY_TABLE[tiered.entity as keyof typeof ENTITY_TABLE];
+      // CROSS JOIN fixes SQLite's join order so the ordering index drives the loop.
+      q = anyDb
+        .selectFrom(`${table} as o`)
+        .crossJoin('runs as r')
+        .whereRef('r.run_id', '=', 'o.run_id')
+        .where('o.key', '=', tiered.key);
+      if (tiered.entity === 'metric') q = q.where('o.is_nan', '=', tier === 1 ? 1 : 0);
+      if (tier === 0) q = q.orderBy('o.value', tiered.ascending ? 'asc' : 'desc');
+    } else {
+      q = anyDb.selectFrom('runs as r');
+      if (tiered) {
+        const table = ENTITY_TABLE[tiered.entity as keyof typeof ENTITY_TABLE];
+        q = q.where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom(`${table} as o`)
+                .select(sql`1`.as('one'))
+                .whereRef('o.run_id', '=', 'r.run_id')
+                .where('o.key', '=', tiered.key),
+            ),
+          ),
+        );
+      } else if (primary) {
+        q = orderByAttribute(q, primary);
+      }
+    }
+    q = q.select('r.run_id').where('r.experiment_id', 'in', search.experimentIds);
+    const view = search.viewType ?? 'ACTIVE_ONLY';
+    if (view !== 'ALL') q = q.where('r.lifecycle_stage', '=', view === 'ACTIVE_ONLY' ? 'active' : 'deleted');
+    for (const clause of clauses) q = q.where(clauseSql(clause, dialect));
+    for (const o of secondary) q = o.entity === 'attribute' ? orderByAttribute(q, o) : orderByEntity(q, o);
+    return q.orderBy('r.start_time', 'desc').orderBy('r.run_id', 'asc');
+  };
+
+  const runIds: string[] = [];
+  let tierIndex = Math.max(0, tiers.indexOf(state.tier ?? tiers[0]!));
+  let offset = state.offset;
+  while (tierIndex < tiers.length) {
+    const tier = tiers[tierIndex]!;
+    const need = limit - runIds.length;
+    const rows = await build(tier)
+      .limit(need + 1)
+      .offset(offset)
+      .execute();
+    if (rows.length > need) {
+      runIds.push(...rows.slice(0, need).map((r) => r.run_id as string));
+      return { runIds, nextPageToken: encodePageToken(offset + need, tier) };
+    }
+    runIds.push(...rows.map((r) => r.run_id as string));
+    tierIndex++;
+    offset = 0;
+    if (runIds.length === limit) {
+      for (; tierIndex < tiers.length; tierIndex++) {
+        const probe = await build(tiers[tierIndex]!).limit(1).execute();
+        if (probe.length) return { runIds, nextPageToken: encodePageToken(0, tiers[tierIndex]) };
+      }
+    }
+  }
+  return { runIds };
+}
+
+function orderByAttribute(q: Q, o: OrderBy): Q {
+  const column = o.key === 'created' ? 'start_time' : o.key === 'run_name' ? 'name' : o.key;
+  // NULL end times sort last whichever the direction, as in MLflow.
+  if (column === 'end_time') q = q.orderBy(sql`case when r.end_time is null then 1 else 0 end`);
+  return q.orderBy(`r.${column}`, o.ascending ? 'asc' : 'desc');
+}
+
+function orderByEntity(q: Q, o: OrderBy): Q {
+  const table = ENTITY_TABLE[o.entity as keyof typeof ENTITY_TABLE];
+  const nanGuard = o.entity === 'metric' ? sql` and s.is_nan = 0` : sql``;
+  const value = sql`(select s.value from ${sql.table(table)} as s where s.run_id = r.run_id and s.key = ${o.key}${nanGuard})`;
+  return q
+    .orderBy(sql`case when ${value} is null then 1 else 0 end`)
+    .orderBy(value, o.ascending ? 'asc' : 'desc');
+}
+
+function clauseSql(clause: Clause, dialect: StoreDialect): Expression<SqlBool> {
+  const { entity, key, comparator, value } = clause;
+  if (entity === 'metric') {
+    // NaN compares unequal to everything, as in IEEE arithmetic.
+    const nan =
+      comparator === '!='
+        ? sql`(m.is_nan = 1 or ${compareNumber(sql.ref('m.value'), comparator, value as number)})`
+        : sql`m.is_nan = 0 and ${compareNumber(sql.ref('m.value'), comparator, value as number)}`;
+    return sql<SqlBool>`exists (select 1 from latest_metrics as m where m.run_id = r.run_id and m.key = ${key} and ${nan})`;
+  }
+  if (entity === 'param' || entity === 'tag') {
+    const table = ENTITY_TABLE[entity];
+    const cmp = compareString(sql.ref('p.value'), comparator, value as string, dialect);
+    return sql<SqlBool>`exists (select 1 from ${sql.table(table)} as p where p.run_id = r.run_id and p.key = ${key} and ${cmp})`;
+  }
+  if (entity === 'dataset') {
+    const column = key === 'context' ? sql.ref('i.context') : sql.ref(`d.${key}`);
+    const cmp = compareString(column, comparator, value as string | string[], dialect);
+    return sql<SqlBool>`exists (select 1 from run_inputs as i join datasets as d on d.dataset_uuid = i.dataset_uuid where i.run_id = r.run_id and ${cmp})`;
+  }
+  const column = sql.ref(`r.${key === 'run_name' ? 'name' : key}`);
+  return typeof value === 'number'
+    ? compareNumber(column, comparator, value)
+    : compareString(column, comparator, value, dialect);
+}
