@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
-import { type MigrationProvider, Migrator } from 'kysely/migration';
+import { type MigrationProvider, Migrator } from 'kysely';
 import { invalid, MloopError } from '../core/errors.js';
 import type { StoreDialect } from './dialect.js';
 import { migrations } from './migrations/index.js';

@@ -79,6 +79,7 @@ export class MetricHistoryService {
     }
     const out: (Metric & { runId: string })[] = [];
     for (const runId of runIds) {
+      await this.runs.getInfo(runId);
       let steps = this.store.db
         .selectFrom('metrics')
         .select('step')

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { Migration } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { trackingMigration } from './001-tracking.js';
 
