@@ -30,4 +30,6 @@ export interface ArtifactStore {
   delete(path: string): Promise<void>;
   /** Whether an object exists at `path` (directories are not objects). */
   exists(path: string): Promise<boolean>;
+  /** Releases held connections (S3 keep-alive sockets); stores that hold none leave it out. */
+  close?(): Promise<void>;
 }
