@@ -273,8 +273,11 @@ for (const backend of STORE_BACKENDS) {
           method,
           ...(method === 'PUT' ? { body: 'x' } : {}),
         });
-        expect(res.status, `${method} ${evil}`).toBe(400);
-        expect(((await res.json()) as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE');
+        // 400 from the path check, or 404 where URL parsing already resolved the dots away from the proxy route.
+        expect([400, 404], `${method} ${evil}`).toContain(res.status);
+        const body = (await res.json()) as { error_code: string };
+        expect(['INVALID_PARAMETER_VALUE', 'ENDPOINT_NOT_FOUND']).toContain(body.error_code);
+        expect(JSON.stringify(body)).not.toContain('root:');
       }
       const list = await t.app.request(`/api/2.0/mlflow-artifacts/artifacts?path=${evil}`);
       expect(list.status).toBe(400);
