@@ -1,6 +1,7 @@
 import { joinStorePath, storePathOf } from '../artifacts/artifact-uri.js';
 import { safeArtifactPath } from '../artifacts/safe-path.js';
 import { invalid, show } from '../core/errors.js';
+import { hasControlCharacter } from '../core/validate.js';
 import { PROXY_SCHEME } from '../tracking/experiment-service.js';
 
 /** What a model version's source resolves to: a location inside the artifact store, and what it came from. */
@@ -34,7 +35,8 @@ function refuse(source: string, why: string): never {
 export async function resolveModelSource(raw: string, lookups: SourceLookups): Promise<ResolvedSource> {
   const source = raw.trim();
   if (!source) refuse(raw, 'it is empty');
-  if (/[\u0000-\u001f\\]/.test(source)) refuse(raw, 'it contains a backslash or a control character');
+  if (source.includes('\\') || hasControlCharacter(source))
+    refuse(raw, 'it contains a backslash or a control character');
   const lower = source.toLowerCase();
 
   if (lower.startsWith('runs:/')) {

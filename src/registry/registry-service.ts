@@ -18,7 +18,7 @@ import type { Page } from '../tracking/types.js';
 import { validateKey, validateTags } from '../tracking/validation.js';
 import { resolveModelSource } from './model-source.js';
 import { hydrateModels, hydrateVersions } from './registry-hydrate.js';
-import { type AliasEvent, type ModelVersion, type RegisteredModel, STAGES, type Stage } from './types.js';
+import { type AliasEvent, type ModelVersion, type RegisteredModel, STAGES } from './types.js';
 import { validateAlias, validateModelName, validateStage, validateVersion } from './validation.js';
 
 const TAG_VALUE_MAX = 5000;

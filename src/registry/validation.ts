@@ -1,10 +1,10 @@
 import { invalid, show } from '../core/errors.js';
-import { requireString } from '../core/validate.js';
+import { hasControlCharacter, requireString } from '../core/validate.js';
 import { STAGES, type Stage } from './types.js';
 
 export function validateModelName(value: unknown, field = 'name'): string {
   const name = requireString(value, field, { max: 256 });
-  if (name.trim() !== name || /[/\\\u0000-\u001f:@]/.test(name)) {
+  if (name.trim() !== name || /[/\\:@]/.test(name) || hasControlCharacter(name)) {
     throw invalid(
       `Invalid value ${show(name)} for parameter '${field}' supplied: a registered model name may not contain '/', '\\', ':', '@', control characters or surrounding spaces.`,
     );
