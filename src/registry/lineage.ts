@@ -1,0 +1,110 @@
+import type { LoggedModelService } from '../tracking/logged-model-service.js';
+import type { RunService } from '../tracking/run-service.js';
+import { TAG } from '../tracking/types.js';
+import type { RegistryService } from './registry-service.js';
+
+export type LineageKind = 'model_version' | 'registered_model' | 'logged_model' | 'run' | 'experiment' | 'dataset' | 'commit';
+
+export interface LineageNode {
+  id: string;
+  kind: LineageKind;
+  label: string;
+  attributes: Record<string, string>;
+}
+
+export interface LineageEdge {
+  from: string;
+  to: string;
+  /** Reads as "from <relation> to": version → run is `produced_by`, run → dataset is `read`. */
+  relation: 'version_of' | 'produced_by' | 'packaged_as' | 'in_experiment' | 'read' | 'at_commit';
+}
+
+export interface LineageGraph {
+  root: string;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+}
+
+/** What made a model version: its registered model, logged model, run, experiment, datasets read and code commit. */
+export async function modelVersionLineage(
+  deps: { registry: RegistryService; runs: RunService; loggedModels: LoggedModelService },
+  name: unknown,
+  ref: string,
+): Promise<LineageGraph> {
+  const mv = await deps.registry.resolveVersion(name, ref);
+  const nodes = new Map<string, LineageNode>();
+  const edges: LineageEdge[] = [];
+  const add = (node: LineageNode) => nodes.set(node.id, node);
+  const root = `model_version:${mv.name}/${mv.version}`;
+  add({
+    id: root,
+    kind: 'model_version',
+    label: `${mv.name} v${mv.version}`,
+    attributes: {
+      stage: mv.currentStage,
+      storage: mv.storageLocation,
+      source: mv.source,
+      ...(mv.aliases.length ? { aliases: mv.aliases.join(', ') } : {}),
+      created: new Date(mv.creationTimestamp).toISOString(),
+    },
+  });
+  add({ id: `registered_model:${mv.name}`, kind: 'registered_model', label: mv.name, attributes: {} });
+  edges.push({ from: root, to: `registered_model:${mv.name}`, relation: 'version_of' });
+
+  if (mv.modelId) {
+    const logged = await deps.loggedModels.get(mv.modelId, { allowDeleted: true }).catch(() => undefined);
+    if (logged) {
+      add({ id: `logged_model:${logged.modelId}`, kind: 'logged_model', label: logged.name, attributes: { status: logged.status, artifacts: logged.artifactUri } });
+      edges.push({ from: root, to: `logged_model:${logged.modelId}`, relation: 'packaged_as' });
+    }
+  }
+  if (mv.runId) {
+    const run = await deps.runs.get(mv.runId).catch(() => undefined);
+    if (run) {
+      const runNode = `run:${run.info.runId}`;
+      const tag = (key: string) => run.data.tags.find((t) => t.key === key)?.value;
+      add({
+        id: runNode,
+        kind: 'run',
+        label: run.info.runName,
+        attributes: {
+          status: run.info.status,
+          started: new Date(run.info.startTime).toISOString(),
+          ...Object.fromEntries(run.data.params.map((p) => [`param.${p.key}`, p.value])),
+          ...Object.fromEntries(run.data.metrics.map((m) => [`metric.${m.key}`, String(m.value)])),
+        },
+      });
+      edges.push({ from: root, to: runNode, relation: 'produced_by' });
+      add({ id: `experiment:${run.info.experimentId}`, kind: 'experiment', label: `experiment ${run.info.experimentId}`, attributes: {} });
+      edges.push({ from: runNode, to: `experiment:${run.info.experimentId}`, relation: 'in_experiment' });
+      for (const input of run.inputs.datasetInputs) {
+        const id = `dataset:${input.dataset.name}@${input.dataset.digest}`;
+        const context = input.tags.find((t) => t.key === 'mlflow.data.context')?.value;
+        add({
+          id,
+          kind: 'dataset',
+          label: `${input.dataset.name}@${input.dataset.digest}`,
+          attributes: { source: input.dataset.source, sourceType: input.dataset.sourceType, ...(context ? { context } : {}) },
+        });
+        edges.push({ from: runNode, to: id, relation: 'read' });
+      }
+      const commit = tag(TAG.gitCommit);
+      if (commit) {
+        const id = `commit:${commit}`;
+        add({
+          id,
+          kind: 'commit',
+          label: commit.slice(0, 12),
+          attributes: {
+            commit,
+            ...(tag(TAG.gitDirty) ? { dirty: tag(TAG.gitDirty)! } : {}),
+            ...(tag('mlflow.source.git.branch') ? { branch: tag('mlflow.source.git.branch')! } : {}),
+            ...(tag(TAG.sourceName) ? { entry: tag(TAG.sourceName)! } : {}),
+          },
+        });
+        edges.push({ from: runNode, to: id, relation: 'at_commit' });
+      }
+    }
+  }
+  return { root, nodes: [...nodes.values()], edges };
+}
