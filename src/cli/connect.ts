@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveServer } from '../config/config.js';
 import { MloopClient } from '../sdk/client.js';
 import { MloopConnectionError } from '../sdk/errors.js';
+import type { ViewType } from '../sdk/types.js';
 import { CliError } from './cli-error.js';
 
 /** Options every client command takes: where the data is, and how to print it. */
@@ -85,3 +86,10 @@ export const collect = (value: string, previous: string[] | undefined): string[]
   ...(previous ?? []),
   value,
 ];
+
+/** `--view` in the CLI's words, mapped onto the API's view types. */
+export const VIEWS: Record<string, ViewType> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
+
+/** `--view active|deleted|all`, active by default. */
+export const viewOption = (what: string): Option =>
+  new Option('--view <view>', `which ${what}`).choices(Object.keys(VIEWS)).default('active');

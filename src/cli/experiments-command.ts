@@ -1,9 +1,15 @@
-import { type Command, Option } from 'commander';
-import type { Experiment, Page, ViewType } from '../sdk/types.js';
-import { addClientOptions, type ClientFlags, collect, intOption, withClient } from './connect.js';
-
-/** `--view` in the CLI's words, mapped onto the API's view types. */
-export const VIEWS: Record<string, ViewType> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
+import type { Command } from 'commander';
+import type { Experiment, Page } from '../sdk/types.js';
+import { LIMITS } from '../tracking/limits.js';
+import {
+  addClientOptions,
+  type ClientFlags,
+  collect,
+  intOption,
+  VIEWS,
+  viewOption,
+  withClient,
+} from './connect.js';
 
 export function registerExperimentsCommand(program: Command): void {
   const experiments = program.command('experiments').description('List and create experiments.');
@@ -12,12 +18,14 @@ export function registerExperimentsCommand(program: Command): void {
     experiments
       .command('list')
       .description('List experiments.')
-      .addOption(
-        new Option('--view <view>', 'which experiments').choices(Object.keys(VIEWS)).default('active'),
-      )
+      .addOption(viewOption('experiments'))
       .option('--filter <filter>', `search filter, e.g. "name LIKE 'churn%'"`)
       .option('--order-by <clause>', 'sort, e.g. "name ASC" (repeatable)', collect)
-      .option('--max-results <n>', 'largest number of experiments to list', intOption(1, 50_000)),
+      .option(
+        '--max-results <n>',
+        'largest number of experiments to list',
+        intOption(1, LIMITS.searchExperimentsMaxResults),
+      ),
   ).action(async (flags: ClientFlags & ListFlags) => {
     const page = await withClient(flags, (client) =>
       client.listExperiments({

@@ -1,11 +1,19 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { MloopClient } from '../sdk/client.js';
 import { MloopApiError } from '../sdk/errors.js';
 import type { Experiment, Page, Run } from '../sdk/types.js';
+import { LIMITS } from '../tracking/limits.js';
 import { TAG } from '../tracking/types.js';
 import { CliError } from './cli-error.js';
-import { addClientOptions, type ClientFlags, collect, intOption, withClient } from './connect.js';
-import { VIEWS } from './experiments-command.js';
+import {
+  addClientOptions,
+  type ClientFlags,
+  collect,
+  intOption,
+  VIEWS,
+  viewOption,
+  withClient,
+} from './connect.js';
 
 type Output = typeof import('./output.js');
 
@@ -19,8 +27,13 @@ export function registerRunsCommand(program: Command): void {
       .requiredOption('--experiment <id-or-name>', 'experiment id or name (repeatable)', collect)
       .option('--filter <filter>', `search filter, e.g. "metrics.rmse < 0.5 and params.model = 'gbdt'"`)
       .option('--order-by <clause>', 'sort, e.g. "metrics.rmse ASC" (repeatable)', collect)
-      .option('--max-results <n>', 'largest number of runs to list', intOption(1, 50_000), 100)
-      .addOption(new Option('--view <view>', 'which runs').choices(Object.keys(VIEWS)).default('active')),
+      .option(
+        '--max-results <n>',
+        'largest number of runs to list',
+        intOption(1, LIMITS.searchRunsMaxResults),
+        100,
+      )
+      .addOption(viewOption('runs')),
   ).action(async (flags: ClientFlags & ListFlags) => {
     const page = await withClient(flags, async (client) => {
       const experiments = await Promise.all(flags.experiment.map((e) => resolveExperiment(client, e)));

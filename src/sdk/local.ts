@@ -61,7 +61,7 @@ export async function openLocalClient(options: LocalClientOptions = {}): Promise
       config,
       async () => {
         await store.close();
-        await (artifacts as { close?: () => Promise<void> }).close?.();
+        await artifacts.close?.();
       },
       options.git,
     );

@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,18 +7,10 @@ import { MloopApiError, MloopConnectionError } from '../../src/sdk/errors.js';
 import { openLocalClient } from '../../src/sdk/local.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { makeRepo } from '../support/git-repo.js';
+import { closedPort } from '../support/net.js';
 import { STORE_BACKENDS } from '../support/stores.js';
 
 const sqlite = STORE_BACKENDS.find((b) => b.name === 'sqlite')!;
-
-/** A port nothing listens on: bound once by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe('MloopClient against the in-process app', () => {
   let t: TestApp;

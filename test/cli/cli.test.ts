@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalClient } from '../../src/sdk/local.js';
+import { closedPort } from '../support/net.js';
 import { BIN, REPO_ROOT, type ServerProcess, startServerProcess } from '../support/server-process.js';
 
 interface Result {
@@ -36,14 +36,6 @@ const normalize = (text: string) =>
   text
     .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/g, 'YYYY-MM-DD hh:mm:ss')
     .replace(/\b[0-9a-f]{32}\b/g, '<run-id>'.padEnd(32, '_'));
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe('mloop CLI (built, end to end)', () => {
   const home = join(mkdtempSync(join(tmpdir(), 'mloop-cli-')), 'home');
