@@ -1,4 +1,4 @@
-import type { RunStatus, Tag, ViewType } from '../tracking/types.js';
+import type { Dataset, RunStatus, Tag, ViewType } from '../tracking/types.js';
 
 export type { ArtifactEntry } from '../artifacts/artifact-store.js';
 export type { RunArtifactListing as ArtifactListing } from '../tracking/run-artifacts.js';
@@ -78,17 +78,7 @@ export interface LogBatchInput {
 }
 
 export interface LogInputsInput {
-  datasets?: {
-    tags?: Tag[];
-    dataset: {
-      name: string;
-      digest: string;
-      sourceType: string;
-      source: string;
-      schema?: string;
-      profile?: string;
-    };
-  }[];
+  datasets?: { tags?: Tag[]; dataset: Dataset }[];
   models?: { modelId: string }[];
 }
 

@@ -165,36 +165,17 @@ for (const backend of STORE_BACKENDS) {
     it('records dataset and model inputs in camelCase', async () => {
       const run = (await t.call('POST', `${API}/runs`, {})).body.info;
       expect(run.experimentId).toBe('0');
+      const input = {
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+        dataset: { name: 'flights', digest: 'abc123', sourceType: 'local', source: 'data/flights.parquet' },
+      };
       const res = await t.call('POST', `${API}/runs/${run.runId}/inputs`, {
-        datasets: [
-          {
-            tags: [{ key: 'mlflow.data.context', value: 'training' }],
-            dataset: {
-              name: 'flights',
-              digest: 'abc123',
-              sourceType: 'local',
-              source: 'data/flights.parquet',
-            },
-          },
-        ],
+        datasets: [input],
         models: [{ modelId: 'm-1' }],
       });
       expect(res.status).toBe(204);
       const got = (await t.call('GET', `${API}/runs/${run.runId}`)).body;
-      expect(got.inputs).toEqual({
-        datasetInputs: [
-          {
-            tags: [{ key: 'mlflow.data.context', value: 'training' }],
-            dataset: {
-              name: 'flights',
-              digest: 'abc123',
-              sourceType: 'local',
-              source: 'data/flights.parquet',
-            },
-          },
-        ],
-        modelInputs: [{ modelId: 'm-1' }],
-      });
+      expect(got.inputs).toEqual({ datasetInputs: [input], modelInputs: [{ modelId: 'm-1' }] });
     });
 
     it("lists a run's artifacts relative to its artifact root", async () => {
