@@ -86,3 +86,12 @@ export function oneOf<T extends string>(value: unknown, field: string, allowed: 
     `Invalid value ${show(value)} for parameter '${field}' supplied: expected one of ${allowed.join(', ')}.`,
   );
 }
+
+/** Whether a string holds a C0 control character or DEL (NUL, newlines, escapes…). */
+export function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}

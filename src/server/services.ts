@@ -1,4 +1,5 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { RegistryService } from '../registry/registry-service.js';
 import type { Store } from '../store/open-store.js';
 import { ExperimentService } from '../tracking/experiment-service.js';
 import { LoggedModelService } from '../tracking/logged-model-service.js';
@@ -13,17 +14,20 @@ export interface Services {
   runs: RunService;
   metrics: MetricHistoryService;
   loggedModels: LoggedModelService;
+  registry: RegistryService;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
   const experiments = new ExperimentService(store);
   const runs = new RunService(store, experiments);
+  const loggedModels = new LoggedModelService(store, experiments);
   return {
     store,
     artifacts,
     experiments,
     runs,
     metrics: new MetricHistoryService(store, runs),
-    loggedModels: new LoggedModelService(store, experiments),
+    loggedModels,
+    registry: new RegistryService(store, runs, loggedModels),
   };
 }

@@ -101,7 +101,66 @@ export interface LoggedModelMetricTable {
   dataset_digest: string | null;
 }
 
+export interface RegisteredModelTable {
+  name: string;
+  description: string | null;
+  user_id: string | null;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  next_version: number;
+}
+
+export interface RegisteredModelTagTable extends KeyValueTable {
+  name: string;
+}
+
+export interface ModelVersionTable {
+  name: string;
+  version: number;
+  description: string | null;
+  user_id: string | null;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  current_stage: string;
+  /** The source as the client gave it (runs:/…, models:/m-…, mlflow-artifacts:/…). */
+  source: string;
+  /** Where the files are: always a proxied mlflow-artifacts:/ URI inside the artifact store. */
+  storage_location: string;
+  run_id: string | null;
+  run_link: string | null;
+  model_id: string | null;
+  status: string;
+  status_message: string | null;
+}
+
+export interface ModelVersionTagTable extends KeyValueTable {
+  name: string;
+  version: number;
+}
+
+export interface ModelAliasTable {
+  name: string;
+  alias: string;
+  version: number;
+}
+
+export interface ModelAliasEventTable {
+  name: string;
+  alias: string;
+  seq: number;
+  from_version: number | null;
+  to_version: number | null;
+  actor: string;
+  timestamp: number;
+}
+
 export interface Database {
+  registered_models: RegisteredModelTable;
+  registered_model_tags: RegisteredModelTagTable;
+  model_versions: ModelVersionTable;
+  model_version_tags: ModelVersionTagTable;
+  model_aliases: ModelAliasTable;
+  model_alias_events: ModelAliasEventTable;
   experiments: ExperimentTable;
   experiment_tags: ExperimentTagTable;
   runs: RunTable;

@@ -1,4 +1,4 @@
-import type { Rpc } from './rpc.js';
+import { done, type Rpc } from './rpc.js';
 import * as wire from './wire.js';
 
 /** MLflow 3 LoggedModel RPCs, which `mlflow.<flavor>.log_model` calls. */
@@ -52,23 +52,22 @@ export const loggedModelRpcs: Rpc[] = [
   {
     method: 'DELETE',
     path: '/logged-models/:model_id',
-    handle: async (_m, s, c) => (await s.loggedModels.delete(c.req.param('model_id')), {}),
+    handle: async (_m, s, c) => done(s.loggedModels.delete(c.req.param('model_id'))),
   },
   {
     method: 'PATCH',
     path: '/logged-models/:model_id/tags',
-    handle: async (m, s, c) => (await s.loggedModels.setTags(c.req.param('model_id'), m.tags), {}),
+    handle: async (m, s, c) => done(s.loggedModels.setTags(c.req.param('model_id'), m.tags)),
   },
   {
     method: 'DELETE',
     path: '/logged-models/:model_id/tags/:tag_key',
-    handle: async (_m, s, c) => (
-      await s.loggedModels.deleteTag(c.req.param('model_id'), c.req.param('tag_key')), {}
-    ),
+    handle: async (_m, s, c) =>
+      done(s.loggedModels.deleteTag(c.req.param('model_id'), c.req.param('tag_key'))),
   },
   {
     method: 'POST',
     path: '/logged-models/:model_id/params',
-    handle: async (m, s, c) => (await s.loggedModels.logParams(c.req.param('model_id'), m.params), {}),
+    handle: async (m, s, c) => done(s.loggedModels.logParams(c.req.param('model_id'), m.params)),
   },
 ];

@@ -3,6 +3,7 @@ import { MloopError } from '../../core/errors.js';
 import type { Services } from '../../server/services.js';
 import { artifactRpcs, mountArtifactProxy } from './artifact-routes.js';
 import { loggedModelRpcs } from './logged-model-rpcs.js';
+import { registryRpcs } from './registry-rpcs.js';
 import { readMessage } from './request.js';
 import type { Rpc } from './rpc.js';
 import { trackingRpcs } from './tracking-rpcs.js';
@@ -10,7 +11,7 @@ import { trackingRpcs } from './tracking-rpcs.js';
 /** MLflow serves every RPC under both the REST prefix and the UI's ajax prefix. */
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
 
-export const mlflowRpcs: Rpc[] = [...trackingRpcs, ...artifactRpcs, ...loggedModelRpcs];
+export const mlflowRpcs: Rpc[] = [...trackingRpcs, ...artifactRpcs, ...loggedModelRpcs, ...registryRpcs];
 
 export function mountMlflow(app: Hono, services: () => Services, extra: Rpc[] = []): void {
   for (const prefix of MLFLOW_PREFIXES) {

@@ -12,3 +12,9 @@ export interface Rpc {
   maxBytes?: number;
   handle(message: Record<string, unknown>, services: Services, c: Context): Promise<object>;
 }
+
+/** Runs a write whose RPC answers with MLflow's empty message. */
+export async function done(work: Promise<unknown>): Promise<object> {
+  await work;
+  return {};
+}

@@ -2,7 +2,7 @@ import { invalid } from '../../core/errors.js';
 import { optionalInt, optionalString } from '../../core/validate.js';
 import { LIMITS } from '../../tracking/limits.js';
 import { VIEW_TYPES, type ViewType } from '../../tracking/types.js';
-import type { Rpc } from './rpc.js';
+import { done, type Rpc } from './rpc.js';
 import * as wire from './wire.js';
 
 const runId = (m: Record<string, unknown>) => m.run_id ?? m.run_uuid;
@@ -74,27 +74,27 @@ export const trackingRpcs: Rpc[] = [
   {
     method: 'POST',
     path: '/experiments/delete',
-    handle: async (m, s) => (await s.experiments.delete(m.experiment_id), {}),
+    handle: async (m, s) => done(s.experiments.delete(m.experiment_id)),
   },
   {
     method: 'POST',
     path: '/experiments/restore',
-    handle: async (m, s) => (await s.experiments.restore(m.experiment_id), {}),
+    handle: async (m, s) => done(s.experiments.restore(m.experiment_id)),
   },
   {
     method: 'POST',
     path: '/experiments/update',
-    handle: async (m, s) => (await s.experiments.rename(m.experiment_id, m.new_name), {}),
+    handle: async (m, s) => done(s.experiments.rename(m.experiment_id, m.new_name)),
   },
   {
     method: 'POST',
     path: '/experiments/set-experiment-tag',
-    handle: async (m, s) => (await s.experiments.setTag(m.experiment_id, m.key, m.value), {}),
+    handle: async (m, s) => done(s.experiments.setTag(m.experiment_id, m.key, m.value)),
   },
   {
     method: 'POST',
     path: '/experiments/delete-experiment-tag',
-    handle: async (m, s) => (await s.experiments.deleteTag(m.experiment_id, m.key), {}),
+    handle: async (m, s) => done(s.experiments.deleteTag(m.experiment_id, m.key)),
   },
   {
     method: 'POST',
@@ -120,8 +120,8 @@ export const trackingRpcs: Rpc[] = [
       ),
     }),
   },
-  { method: 'POST', path: '/runs/delete', handle: async (m, s) => (await s.runs.delete(runId(m)), {}) },
-  { method: 'POST', path: '/runs/restore', handle: async (m, s) => (await s.runs.restore(runId(m)), {}) },
+  { method: 'POST', path: '/runs/delete', handle: async (m, s) => done(s.runs.delete(runId(m))) },
+  { method: 'POST', path: '/runs/restore', handle: async (m, s) => done(s.runs.restore(runId(m))) },
   {
     method: 'GET',
     path: '/runs/get',
@@ -130,40 +130,39 @@ export const trackingRpcs: Rpc[] = [
   {
     method: 'POST',
     path: '/runs/log-metric',
-    handle: async (m, s) => (await s.runs.logMetric(runId(m), m), {}),
+    handle: async (m, s) => done(s.runs.logMetric(runId(m), m)),
   },
   {
     method: 'POST',
     path: '/runs/log-parameter',
-    handle: async (m, s) => (await s.runs.logParam(runId(m), m.key, m.value), {}),
+    handle: async (m, s) => done(s.runs.logParam(runId(m), m.key, m.value)),
   },
   {
     method: 'POST',
     path: '/runs/set-tag',
-    handle: async (m, s) => (await s.runs.setTag(runId(m), m.key, m.value), {}),
+    handle: async (m, s) => done(s.runs.setTag(runId(m), m.key, m.value)),
   },
   {
     method: 'POST',
     path: '/runs/delete-tag',
-    handle: async (m, s) => (await s.runs.deleteTag(runId(m), m.key), {}),
+    handle: async (m, s) => done(s.runs.deleteTag(runId(m), m.key)),
   },
   {
     method: 'POST',
     path: '/runs/log-batch',
     maxBytes: LIMITS.batchRequestBytes,
-    handle: async (m, s) => (
-      await s.runs.logBatch(m.run_id, { metrics: m.metrics, params: m.params, tags: m.tags }), {}
-    ),
+    handle: async (m, s) =>
+      done(s.runs.logBatch(m.run_id, { metrics: m.metrics, params: m.params, tags: m.tags })),
   },
   {
     method: 'POST',
     path: '/runs/log-inputs',
-    handle: async (m, s) => (await s.runs.logInputs(m.run_id, m.datasets, m.models), {}),
+    handle: async (m, s) => done(s.runs.logInputs(m.run_id, m.datasets, m.models)),
   },
   {
     method: 'POST',
     path: '/runs/outputs',
-    handle: async (m, s) => (await s.runs.logOutputs(m.run_id, m.models), {}),
+    handle: async (m, s) => done(s.runs.logOutputs(m.run_id, m.models)),
   },
   {
     // MLflow 2.x clients record the MLmodel of a logged model as a run tag.

@@ -1,4 +1,5 @@
 import { encodeJsonNumber } from '../../core/json-number.js';
+import type { ModelVersion, RegisteredModel } from '../../registry/types.js';
 import type { LoggedModel } from '../../tracking/logged-model-service.js';
 import type { Experiment, Metric, Run, RunInfo } from '../../tracking/types.js';
 
@@ -78,4 +79,33 @@ export const loggedModel = (m: LoggedModel) => ({
       ...(x.datasetDigest ? { dataset_digest: x.datasetDigest } : {}),
     })),
   },
+});
+
+export const modelVersion = (v: ModelVersion) => ({
+  name: v.name,
+  version: v.version,
+  creation_timestamp: v.creationTimestamp,
+  last_updated_timestamp: v.lastUpdatedTimestamp,
+  ...(v.userId ? { user_id: v.userId } : {}),
+  current_stage: v.currentStage,
+  ...(v.description ? { description: v.description } : {}),
+  source: v.source,
+  ...(v.runId ? { run_id: v.runId } : {}),
+  ...(v.runLink ? { run_link: v.runLink } : {}),
+  ...(v.modelId ? { model_id: v.modelId } : {}),
+  status: v.status,
+  ...(v.statusMessage ? { status_message: v.statusMessage } : {}),
+  tags: v.tags,
+  aliases: v.aliases,
+});
+
+export const registeredModel = (m: RegisteredModel) => ({
+  name: m.name,
+  creation_timestamp: m.creationTimestamp,
+  last_updated_timestamp: m.lastUpdatedTimestamp,
+  ...(m.userId ? { user_id: m.userId } : {}),
+  ...(m.description ? { description: m.description } : {}),
+  latest_versions: m.latestVersions.map(modelVersion),
+  tags: m.tags,
+  aliases: m.aliases,
 });

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { trackingMigration } from './001-tracking.js';
+import { registryMigration } from './002-registry.js';
 
 /**
  * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
@@ -8,5 +9,6 @@ import { trackingMigration } from './001-tracking.js';
 export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '001-tracking': trackingMigration(dialect),
+    '002-registry': registryMigration(),
   };
 }

@@ -41,6 +41,7 @@ export class PostgresStoreDialect implements StoreDialect {
   readonly serialType = 'serial' as const;
   readonly ilike = 'ilike' as const;
   readonly likeIsCaseSensitive = true;
+  readonly lockForUpdate = true;
   readonly #pool: pg.Pool;
   #kysely?: Kysely<Database>;
 

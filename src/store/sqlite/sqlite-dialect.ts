@@ -20,6 +20,7 @@ export class SqliteStoreDialect implements StoreDialect {
   readonly serialType = 'integer' as const;
   readonly ilike = 'like' as const;
   readonly likeIsCaseSensitive = true;
+  readonly lockForUpdate = false;
   readonly #db: BetterSqlite3.Database;
   #kysely?: Kysely<Database>;
   #insertMetric?: BetterSqlite3.Statement;

@@ -157,7 +157,7 @@ export function parseFilter(
   filter: string | undefined,
   attributes: AttributeSpec = RUN_ATTRIBUTES,
 ): Clause[] {
-  if (!filter || !filter.trim()) return [];
+  if (!filter?.trim()) return [];
   const tokens = tokenize(filter);
   const clauses: Clause[] = [];
   const fail = (what: string): never => {
@@ -228,15 +228,6 @@ export function parseFilter(
   }
 }
 
-const STRING_ATTRIBUTES = new Set([
-  'run_id',
-  'run_name',
-  'status',
-  'user_id',
-  'artifact_uri',
-  'lifecycle_stage',
-]);
-const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time']);
 const ATTRIBUTE_ALIASES: Record<string, string> = {
   created: 'start_time',
   Created: 'start_time',

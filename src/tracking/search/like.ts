@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { StoreDialect } from '../../store/dialect.js';
 import type { Comparator } from './filter-parser.js';
 
@@ -40,5 +40,3 @@ export function compareNumber(
   const op = comparator === '!=' ? '<>' : comparator;
   return sql<SqlBool>`${column} ${sql.raw(op)} ${value}`;
 }
-
-export type AnyEb = ExpressionBuilder<any, any>;
