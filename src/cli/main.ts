@@ -1,11 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { isMloopError } from '../core/errors.js';
+import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
+import { CliError } from './cli-error.js';
+import { registerExperimentsCommand } from './experiments-command.js';
+import { registerRunsCommand } from './runs-command.js';
 import { registerServerCommand } from './server-command.js';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
+/**
+ * Declares every command. Declarations are cheap; what a command needs to run (stores, the HTTP app, table
+ * rendering) is imported inside its action, so `mloop --help` loads none of it.
+ */
 export function buildProgram(): Command {
   const program = new Command('mloop')
     .description('The MLOps loop in one tool: track, version, train, register, deploy, monitor, retrain.')
@@ -13,6 +21,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServerCommand(program);
+  registerExperimentsCommand(program);
+  registerRunsCommand(program);
   return program;
 }
 
@@ -25,7 +35,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (isMloopError(err)) {
+    if (err instanceof CliError) {
+      console.error(`mloop: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof MloopApiError || isMloopError(err)) {
       console.error(`mloop: ${err.message}`);
       return EXIT.failure;
     }

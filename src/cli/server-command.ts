@@ -1,6 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { resolveConfig } from '../config/config.js';
-import { redact } from '../store/open-store.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -28,7 +27,10 @@ export function registerServerCommand(program: Command): void {
         json?: boolean;
       }) => {
         const config = resolveConfig(opts);
-        const { startServer } = await import('../server/start.js');
+        const [{ startServer }, { redact }] = await Promise.all([
+          import('../server/start.js'),
+          import('../store/open-store.js'),
+        ]);
         const server = await startServer(config);
         if (opts.json) {
           console.log(

@@ -31,8 +31,26 @@ export function resolveConfig(flags: UserConfig, env: NodeJS.ProcessEnv = proces
   });
 }
 
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:5000';
+
+/** A server URL and where it came from, so that an error can say what to change. */
+export interface ServerTarget {
+  url: string;
+  source: '--server' | 'MLOOP_TRACKING_URI' | 'MLFLOW_TRACKING_URI' | 'default';
+}
+
 /** The server a client command talks to: --server, then MLOOP_TRACKING_URI, then MLFLOW_TRACKING_URI. */
+export function resolveServer(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ServerTarget {
+  const [url, source]: [string, ServerTarget['source']] = flag
+    ? [flag, '--server']
+    : env.MLOOP_TRACKING_URI
+      ? [env.MLOOP_TRACKING_URI, 'MLOOP_TRACKING_URI']
+      : env.MLFLOW_TRACKING_URI
+        ? [env.MLFLOW_TRACKING_URI, 'MLFLOW_TRACKING_URI']
+        : [DEFAULT_SERVER_URL, 'default'];
+  return { url: url.replace(/\/+$/, ''), source };
+}
+
 export function resolveServerUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const url = flag ?? env.MLOOP_TRACKING_URI ?? env.MLFLOW_TRACKING_URI ?? 'http://127.0.0.1:5000';
-  return url.replace(/\/+$/, '');
+  return resolveServer(flag, env).url;
 }

@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mountMlflow } from '../compat/mlflow/mount.js';
 import { MloopError } from '../core/errors.js';
+import { trackingRoutes } from '../tracking/routes.js';
 import { errorResponse } from './http-errors.js';
+import { API_PREFIX, OPENAPI } from './openapi.js';
 import type { Services } from './services.js';
 import { VERSION } from './version.js';
 
@@ -49,5 +51,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.get('/health', (c) => c.text('OK'));
   app.get('/version', (c) => c.text(VERSION));
   mountMlflow(app, () => services);
+  app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(OPENAPI));
+  app.route(
+    API_PREFIX,
+    trackingRoutes(() => services),
+  );
   return app;
 }

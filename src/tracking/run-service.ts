@@ -140,6 +140,8 @@ export class RunService {
         : oneOf(input.status, 'status', RUN_STATUSES);
     const endTime = optionalInt(input.endTime, 'end_time', { min: 0 });
     const runName = optionalString(input.runName, 'run_name', { max: LIMITS.runNameLength });
+    // Nothing to change is not an error (and an UPDATE with an empty SET is not valid SQL).
+    if (!status && endTime === undefined && !runName) return info;
     await this.store.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('runs')

@@ -70,5 +70,7 @@ export const TAG = {
   user: 'mlflow.user',
   gitCommit: 'mlflow.source.git.commit',
   gitDirty: 'mloop.source.git.dirty',
+  gitBranch: 'mlflow.source.git.branch',
+  gitRepoUrl: 'mlflow.source.git.repoURL',
   sourceName: 'mlflow.source.name',
 } as const;

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Hono } from 'hono';
-import { joinStorePath, storePathOf } from '../../artifacts/artifact-uri.js';
 import { safeArtifactPath } from '../../artifacts/safe-path.js';
-import { optionalString } from '../../core/validate.js';
 import type { Services } from '../../server/services.js';
+import { listRunArtifacts } from '../../tracking/run-artifacts.js';
 import type { Rpc } from './rpc.js';
 
 const PROXY_PREFIX = '/api/2.0/mlflow-artifacts/artifacts';
@@ -15,14 +14,11 @@ export const artifactRpcs: Rpc[] = [
     method: 'GET',
     path: '/artifacts/list',
     handle: async (m, s) => {
-      const info = await s.runs.getInfo(m.run_id ?? m.run_uuid);
-      const relative = safeArtifactPath(optionalString(m.path, 'path') ?? '', 'path', { allowEmpty: true });
-      const root = storePathOf(info.artifactUri);
-      const entries = await s.artifacts.list(joinStorePath(root, relative));
+      const listing = await listRunArtifacts(s.runs, s.artifacts, m.run_id ?? m.run_uuid, m.path);
       return {
-        root_uri: info.artifactUri,
-        files: entries.map((e) => ({
-          path: e.path.slice(root.length + 1),
+        root_uri: listing.rootUri,
+        files: listing.files.map((e) => ({
+          path: e.path,
           is_dir: e.isDir,
           ...(e.isDir ? {} : { file_size: e.size ?? 0 }),
         })),

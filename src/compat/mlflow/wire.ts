@@ -1,14 +1,10 @@
+import { encodeJsonNumber } from '../../core/json-number.js';
 import type { ModelVersion, RegisteredModel } from '../../registry/types.js';
 import type { LoggedModel } from '../../tracking/logged-model-service.js';
 import type { Experiment, Metric, Run, RunInfo } from '../../tracking/types.js';
 
 /** Domain objects in MLflow's protobuf-JSON shapes (snake_case, int64 as numbers, NaN/Inf as strings). */
-export function number(value: number): number | string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
-  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
-  return value;
-}
+export const number = encodeJsonNumber;
 
 export const experiment = (e: Experiment) => ({
   experiment_id: e.experimentId,

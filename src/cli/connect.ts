@@ -1,0 +1,95 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { resolveServer } from '../config/config.js';
+import { MloopClient } from '../sdk/client.js';
+import { MloopConnectionError } from '../sdk/errors.js';
+import type { ViewType } from '../sdk/types.js';
+import { CliError } from './cli-error.js';
+
+/** Options every client command takes: where the data is, and how to print it. */
+export interface ClientFlags {
+  server?: string;
+  home?: string;
+  json?: boolean;
+}
+
+export function addClientOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--server <url>',
+        'tracking server URL (else env MLOOP_TRACKING_URI, MLFLOW_TRACKING_URI, http://127.0.0.1:5000)',
+      ).conflicts('home'),
+    )
+    .option('--home <dir>', 'work on a local mloop home directory, without a server')
+    .option('--json', 'print machine-readable JSON on stdout');
+}
+
+/**
+ * Runs `action` with a client: an in-process one over `--home`, else an HTTP one to the resolved server. A server
+ * that cannot be reached becomes an error that says which URL was tried, where it came from and how to change it.
+ */
+export async function withClient<T>(
+  flags: ClientFlags,
+  action: (client: MloopClient) => Promise<T>,
+  opts: { createHome?: boolean } = {},
+): Promise<T> {
+  if (flags.home !== undefined) {
+    const { openLocalClient } = await import('../sdk/local.js');
+    const client = await openLocalClient({ home: flags.home, create: opts.createHome ?? false });
+    try {
+      return await action(client);
+    } finally {
+      await client.close();
+    }
+  }
+  const target = resolveServer(flags.server);
+  let url: URL | undefined;
+  try {
+    url = new URL(target.url);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CliError(
+      `${target.source} is ${JSON.stringify(target.url)}, which is not an http(s) URL: pass --server http://host:port, or --home DIR to work without a server.`,
+      2,
+    );
+  }
+  try {
+    return await action(new MloopClient({ baseUrl: target.url }));
+  } catch (err) {
+    if (!(err instanceof MloopConnectionError)) throw err;
+    const from = target.source === 'default' ? 'the default server URL' : `set by ${target.source}`;
+    throw new CliError(
+      `${err.message} (That URL is ${from}.) Start a server with 'mloop server', or point to a running one with --server URL or MLOOP_TRACKING_URI; use --home DIR to work on a local home without a server.`,
+      1,
+      { cause: err },
+    );
+  }
+}
+
+/** A commander parser for an integer option within [min, max]. */
+export function intOption(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}.`,
+      );
+    }
+    return n;
+  };
+}
+
+/** A commander parser that collects a repeatable option into a list. */
+export const collect = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  value,
+];
+
+/** `--view` in the CLI's words, mapped onto the API's view types. */
+export const VIEWS: Record<string, ViewType> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
+
+/** `--view active|deleted|all`, active by default. */
+export const viewOption = (what: string): Option =>
+  new Option('--view <view>', `which ${what}`).choices(Object.keys(VIEWS)).default('active');

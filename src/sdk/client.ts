@@ -1,0 +1,222 @@
+import { decodeJsonNumber, encodeJsonNumber } from '../core/json-number.js';
+import type { MetricJson, RunJson } from '../tracking/json.js';
+import { MloopApiError, MloopConnectionError, networkReason } from './errors.js';
+import type {
+  ArtifactListing,
+  ClientOptions,
+  CreateExperimentInput,
+  CreateRunInput,
+  CreateRunOptions,
+  Experiment,
+  ListExperimentsOptions,
+  LogBatchInput,
+  LogInputsInput,
+  Metric,
+  Page,
+  PageOptions,
+  Run,
+  RunInfo,
+  SearchRunsInput,
+  UpdateRunInput,
+} from './types.js';
+
+type Query = Record<string, string | number | string[] | undefined>;
+
+/**
+ * A typed client of mloop's native API (`/api/v1`, described at `/api/v1/openapi.json`). Every method is one HTTP
+ * request; a non-2xx answer throws `MloopApiError`, no answer at all throws `MloopConnectionError`.
+ */
+export class MloopClient {
+  readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
+  readonly #headers: Record<string, string>;
+  readonly #git: boolean;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#headers = options.headers ?? {};
+    this.#git = options.git ?? true;
+  }
+
+  listExperiments(options: ListExperimentsOptions = {}): Promise<Page<Experiment>> {
+    return this.#request('GET', '/experiments', { query: { ...options } });
+  }
+
+  createExperiment(input: CreateExperimentInput): Promise<Experiment> {
+    return this.#request('POST', '/experiments', { body: input });
+  }
+
+  getExperiment(experimentId: string): Promise<Experiment> {
+    return this.#request('GET', `/experiments/${seg(experimentId)}`);
+  }
+
+  getExperimentByName(name: string): Promise<Experiment> {
+    return this.#request('GET', `/experiments/by-name/${seg(name)}`);
+  }
+
+  renameExperiment(experimentId: string, name: string): Promise<Experiment> {
+    return this.#request('PATCH', `/experiments/${seg(experimentId)}`, { body: { name } });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.#request('DELETE', `/experiments/${seg(experimentId)}`);
+  }
+
+  restoreExperiment(experimentId: string): Promise<Experiment> {
+    return this.#request('POST', `/experiments/${seg(experimentId)}/restore`);
+  }
+
+  /**
+   * Starts a run. Inside a git repository it records the commit (`mlflow.source.git.commit`), whether the tracked
+   * files differ from it (`mloop.source.git.dirty`), the branch and the entry script, unless `git: false` is
+   * given; tags passed in `input` take precedence.
+   */
+  async createRun(input: CreateRunInput = {}, options: CreateRunOptions = {}): Promise<Run> {
+    let tags = input.tags;
+    if (options.git ?? this.#git) {
+      // Imported on demand: it needs node:child_process, which other runtimes of the SDK may lack.
+      const { gitContext, gitTags } = await import('./git.js');
+      const context = await gitContext(options.cwd);
+      if (context) {
+        const given = new Set((tags ?? []).map((t) => t.key));
+        tags = [...(tags ?? []), ...gitTags(context).filter((t) => !given.has(t.key))];
+      }
+    }
+    const run = await this.#request<RunJson>('POST', '/runs', {
+      body: { ...input, ...(tags ? { tags } : {}) },
+    });
+    return decodeRun(run);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return decodeRun(await this.#request<RunJson>('GET', `/runs/${seg(runId)}`));
+  }
+
+  updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
+    return this.#request('PATCH', `/runs/${seg(runId)}`, { body: input });
+  }
+
+  /** Ends a run: status FINISHED (or the one given) and end time now. */
+  finishRun(runId: string, status: UpdateRunInput['status'] = 'FINISHED'): Promise<RunInfo> {
+    return this.updateRun(runId, { status, endTime: Date.now() });
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.#request('DELETE', `/runs/${seg(runId)}`);
+  }
+
+  restoreRun(runId: string): Promise<RunInfo> {
+    return this.#request('POST', `/runs/${seg(runId)}/restore`);
+  }
+
+  /** Logs metrics, params and tags in one all-or-nothing request; metric timestamps default to now. */
+  async logBatch(runId: string, input: LogBatchInput): Promise<void> {
+    const now = Date.now();
+    const metrics = input.metrics?.map((m) => ({ ...m, timestamp: m.timestamp ?? now }));
+    await this.#request('POST', `/runs/${seg(runId)}/batch`, {
+      body: { ...input, ...(metrics ? { metrics } : {}) },
+    });
+  }
+
+  logMetric(runId: string, key: string, value: number, step?: number): Promise<void> {
+    return this.logBatch(runId, { metrics: [{ key, value, ...(step === undefined ? {} : { step }) }] });
+  }
+
+  logParams(runId: string, params: Record<string, string | number | boolean>): Promise<void> {
+    return this.logBatch(runId, {
+      params: Object.entries(params).map(([key, value]) => ({ key, value: String(value) })),
+    });
+  }
+
+  setTags(runId: string, tags: Record<string, string>): Promise<void> {
+    return this.logBatch(runId, { tags: Object.entries(tags).map(([key, value]) => ({ key, value })) });
+  }
+
+  async logInputs(runId: string, input: LogInputsInput): Promise<void> {
+    await this.#request('POST', `/runs/${seg(runId)}/inputs`, { body: input });
+  }
+
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    const page = await this.#request<Page<RunJson>>('POST', '/runs/search', { body: input });
+    return { ...page, items: page.items.map(decodeRun) };
+  }
+
+  async getMetricHistory(runId: string, key: string, options: PageOptions = {}): Promise<Page<Metric>> {
+    const page = await this.#request<Page<MetricJson>>('GET', `/runs/${seg(runId)}/metrics/${seg(key)}`, {
+      query: { ...options },
+    });
+    return { ...page, items: page.items.map(decodeMetric) };
+  }
+
+  listArtifacts(runId: string, path?: string): Promise<ArtifactListing> {
+    return this.#request('GET', `/runs/${seg(runId)}/artifacts`, { query: { path } });
+  }
+
+  /** The OpenAPI document of the server's native API. */
+  openApi(): Promise<Record<string, unknown>> {
+    return this.#request('GET', '/openapi.json');
+  }
+
+  async #request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = new URL(`${this.baseUrl}/api/v1${path}`);
+    for (const [key, value] of Object.entries(opts.query ?? {})) {
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+        url.searchParams.append(key, String(v));
+    }
+    const headers: Record<string, string> = { accept: 'application/json', ...this.#headers };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers,
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body, nonFinite) }),
+      });
+    } catch (err) {
+      throw new MloopConnectionError(this.baseUrl, networkReason(err), { cause: err });
+    }
+    const text = await response.text();
+    const parsed = parse(text);
+    if (!response.ok) {
+      const body = parsed as { error_code?: unknown; message?: unknown } | undefined;
+      if (typeof body?.error_code === 'string' && typeof body.message === 'string')
+        throw new MloopApiError(response.status, body.error_code, body.message);
+      throw new MloopApiError(
+        response.status,
+        `HTTP_${response.status}`,
+        `${method} ${url.pathname} answered HTTP ${response.status} ${response.statusText} without an mloop error; is ${this.baseUrl} an mloop server?`,
+      );
+    }
+    if (response.status === 204) return undefined as T;
+    if (parsed === undefined) {
+      throw new MloopApiError(
+        response.status,
+        'INVALID_RESPONSE',
+        `${method} ${url.pathname} did not answer JSON; is ${this.baseUrl} an mloop server?`,
+      );
+    }
+    return parsed as T;
+  }
+}
+
+const seg = (value: string): string => encodeURIComponent(value);
+
+/** JSON cannot carry NaN or ±Infinity; the API accepts them as strings, as it sends them. */
+const nonFinite = (_key: string, value: unknown): unknown =>
+  typeof value === 'number' && !Number.isFinite(value) ? encodeJsonNumber(value) : value;
+
+function parse(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const decodeMetric = (m: MetricJson): Metric => ({ ...m, value: decodeJsonNumber(m.value) });
+
+const decodeRun = (r: RunJson): Run => ({
+  ...r,
+  data: { ...r.data, metrics: r.data.metrics.map(decodeMetric) },
+});
