@@ -3,7 +3,14 @@ import type { RunService } from '../tracking/run-service.js';
 import { TAG } from '../tracking/types.js';
 import type { RegistryService } from './registry-service.js';
 
-export type LineageKind = 'model_version' | 'registered_model' | 'logged_model' | 'run' | 'experiment' | 'dataset' | 'commit';
+export type LineageKind =
+  | 'model_version'
+  | 'registered_model'
+  | 'logged_model'
+  | 'run'
+  | 'experiment'
+  | 'dataset'
+  | 'commit';
 
 export interface LineageNode {
   id: string;
@@ -54,7 +61,12 @@ export async function modelVersionLineage(
   if (mv.modelId) {
     const logged = await deps.loggedModels.get(mv.modelId, { allowDeleted: true }).catch(() => undefined);
     if (logged) {
-      add({ id: `logged_model:${logged.modelId}`, kind: 'logged_model', label: logged.name, attributes: { status: logged.status, artifacts: logged.artifactUri } });
+      add({
+        id: `logged_model:${logged.modelId}`,
+        kind: 'logged_model',
+        label: logged.name,
+        attributes: { status: logged.status, artifacts: logged.artifactUri },
+      });
       edges.push({ from: root, to: `logged_model:${logged.modelId}`, relation: 'packaged_as' });
     }
   }
@@ -75,7 +87,12 @@ export async function modelVersionLineage(
         },
       });
       edges.push({ from: root, to: runNode, relation: 'produced_by' });
-      add({ id: `experiment:${run.info.experimentId}`, kind: 'experiment', label: `experiment ${run.info.experimentId}`, attributes: {} });
+      add({
+        id: `experiment:${run.info.experimentId}`,
+        kind: 'experiment',
+        label: `experiment ${run.info.experimentId}`,
+        attributes: {},
+      });
       edges.push({ from: runNode, to: `experiment:${run.info.experimentId}`, relation: 'in_experiment' });
       for (const input of run.inputs.datasetInputs) {
         const id = `dataset:${input.dataset.name}@${input.dataset.digest}`;
@@ -84,7 +101,11 @@ export async function modelVersionLineage(
           id,
           kind: 'dataset',
           label: `${input.dataset.name}@${input.dataset.digest}`,
-          attributes: { source: input.dataset.source, sourceType: input.dataset.sourceType, ...(context ? { context } : {}) },
+          attributes: {
+            source: input.dataset.source,
+            sourceType: input.dataset.sourceType,
+            ...(context ? { context } : {}),
+          },
         });
         edges.push({ from: runNode, to: id, relation: 'read' });
       }

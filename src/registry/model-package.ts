@@ -8,9 +8,27 @@ import { invalid, show } from '../core/errors.js';
  */
 export const MANIFEST_FILE = 'MLmodel';
 
-export const COLUMN_TYPES = ['boolean', 'integer', 'long', 'float', 'double', 'string', 'binary', 'datetime'] as const;
+export const COLUMN_TYPES = [
+  'boolean',
+  'integer',
+  'long',
+  'float',
+  'double',
+  'string',
+  'binary',
+  'datetime',
+] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
-export const TENSOR_DTYPES = ['float32', 'float64', 'int32', 'int64', 'int8', 'uint8', 'bool', 'string'] as const;
+export const TENSOR_DTYPES = [
+  'float32',
+  'float64',
+  'int32',
+  'int64',
+  'int8',
+  'uint8',
+  'bool',
+  'string',
+] as const;
 export type TensorDtype = (typeof TENSOR_DTYPES)[number];
 
 export interface ColumnSpec {
@@ -58,20 +76,36 @@ export function parseManifest(text: string, file = MANIFEST_FILE): ModelManifest
   } catch (err) {
     throw invalid(`${file} is not valid YAML: ${(err as Error).message}`);
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid(`${file} must be a YAML mapping.`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw invalid(`${file} must be a YAML mapping.`);
   const raw = doc as Record<string, unknown>;
   const flavors = raw.flavors;
-  if (typeof flavors !== 'object' || flavors === null || Array.isArray(flavors) || Object.keys(flavors).length === 0) {
-    throw invalid(`${file}: 'flavors' must be a mapping with at least one flavor (e.g. onnx), got ${show(flavors)}.`);
+  if (
+    typeof flavors !== 'object' ||
+    flavors === null ||
+    Array.isArray(flavors) ||
+    Object.keys(flavors).length === 0
+  ) {
+    throw invalid(
+      `${file}: 'flavors' must be a mapping with at least one flavor (e.g. onnx), got ${show(flavors)}.`,
+    );
   }
   const manifest = { ...raw, flavors } as ModelManifest;
   const onnx = (flavors as Record<string, unknown>).onnx as Record<string, unknown> | undefined;
   if (onnx !== undefined) {
-    if (typeof onnx?.data !== 'string' || !onnx.data || onnx.data.includes('..') || onnx.data.startsWith('/')) {
-      throw invalid(`${file}: 'flavors.onnx.data' must be the relative path of the .onnx file, got ${show(onnx?.data)}.`);
+    if (
+      typeof onnx?.data !== 'string' ||
+      !onnx.data ||
+      onnx.data.includes('..') ||
+      onnx.data.startsWith('/')
+    ) {
+      throw invalid(
+        `${file}: 'flavors.onnx.data' must be the relative path of the .onnx file, got ${show(onnx?.data)}.`,
+      );
     }
   }
-  if (raw.signature !== undefined && raw.signature !== null) manifest.signature = parseSignature(raw.signature, file);
+  if (raw.signature !== undefined && raw.signature !== null)
+    manifest.signature = parseSignature(raw.signature, file);
   return manifest;
 }
 
@@ -85,7 +119,9 @@ function parseSignature(raw: unknown, file: string): Signature {
       try {
         list = JSON.parse(value);
       } catch {
-        throw invalid(`${file}: 'signature.${key}' must be a JSON list of column or tensor specs, got ${show(value)}.`);
+        throw invalid(
+          `${file}: 'signature.${key}' must be a JSON list of column or tensor specs, got ${show(value)}.`,
+        );
       }
     }
     if (!Array.isArray(list)) throw invalid(`${file}: 'signature.${key}' must be a list, got ${show(list)}.`);
@@ -101,13 +137,22 @@ function checkSpec(raw: unknown, where: string): IoSpec {
   const s = raw as Record<string, unknown>;
   if (s?.type === 'tensor') {
     const t = s['tensor-spec'] as { dtype?: unknown; shape?: unknown } | undefined;
-    if (!t || !(TENSOR_DTYPES as readonly unknown[]).includes(t.dtype) || !Array.isArray(t.shape) || !t.shape.every(Number.isInteger)) {
-      throw invalid(`${where}: a tensor spec needs 'tensor-spec': {dtype: one of ${TENSOR_DTYPES.join(', ')}, shape: [ints, -1 for any]}; got ${show(s)}.`);
+    if (
+      !t ||
+      !(TENSOR_DTYPES as readonly unknown[]).includes(t.dtype) ||
+      !Array.isArray(t.shape) ||
+      !t.shape.every(Number.isInteger)
+    ) {
+      throw invalid(
+        `${where}: a tensor spec needs 'tensor-spec': {dtype: one of ${TENSOR_DTYPES.join(', ')}, shape: [ints, -1 for any]}; got ${show(s)}.`,
+      );
     }
     return s as unknown as TensorSpec;
   }
   if (!(COLUMN_TYPES as readonly unknown[]).includes(s?.type) || typeof s?.name !== 'string' || !s.name) {
-    throw invalid(`${where}: a column spec needs 'name' and 'type' (one of ${COLUMN_TYPES.join(', ')}); got ${show(s)}.`);
+    throw invalid(
+      `${where}: a column spec needs 'name' and 'type' (one of ${COLUMN_TYPES.join(', ')}); got ${show(s)}.`,
+    );
   }
   return s as unknown as ColumnSpec;
 }
@@ -141,7 +186,15 @@ export function packageFiles(input: {
     signature: input.signature,
     utc_time_created: new Date().toISOString().replace('T', ' ').replace('Z', ''),
     ...(input.runId ? { run_id: input.runId } : {}),
-    ...(input.inputExample ? { saved_input_example_info: { artifact_path: 'input_example.json', type: 'dataframe', pandas_orient: 'split' } } : {}),
+    ...(input.inputExample
+      ? {
+          saved_input_example_info: {
+            artifact_path: 'input_example.json',
+            type: 'dataframe',
+            pandas_orient: 'split',
+          },
+        }
+      : {}),
     ...(input.mloop ? { mloop: input.mloop } : {}),
   };
   const text = (s: string) => new TextEncoder().encode(s);
