@@ -37,6 +37,23 @@ export async function readJsonObject(
   return parsed as Record<string, unknown>;
 }
 
+/** A native-API body: JSON with only the named fields, so a misspelt field is an error, not silently ignored. */
+export async function readFields(
+  c: Context,
+  fields: readonly string[],
+  opts: { maxBytes?: number } = {},
+): Promise<Record<string, unknown>> {
+  requireJsonContentType(c);
+  const body = await readJsonObject(c, opts);
+  const unknown = Object.keys(body).find((k) => !fields.includes(k));
+  if (unknown !== undefined) {
+    throw invalid(
+      `Unknown field ${JSON.stringify(unknown)} in the request body: expected ${fields.join(', ')}.`,
+    );
+  }
+  return body;
+}
+
 /** JSON.parse, then Python's json dialect (bare NaN / Infinity / -Infinity) before giving up. */
 export function parseJson(text: string): unknown {
   try {

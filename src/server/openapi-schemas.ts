@@ -197,6 +197,135 @@ export const SCHEMAS = {
     ['experimentIds'],
     { closed: true },
   ),
+  RegisteredModel: object(
+    {
+      name: str,
+      creationTimestamp: millis('Milliseconds since the epoch.'),
+      lastUpdatedTimestamp: millis('Milliseconds since the epoch.'),
+      userId: str,
+      description: str,
+      latestVersions: { ...list(ref('ModelVersion')), description: 'The newest version in each stage.' },
+      tags: list(ref('Tag')),
+      aliases: list(object({ alias: str, version: str }, ['alias', 'version'])),
+    },
+    ['name', 'creationTimestamp', 'lastUpdatedTimestamp', 'latestVersions', 'tags', 'aliases'],
+  ),
+  RegisteredModelPage: page('RegisteredModel'),
+  ModelVersion: object(
+    {
+      name: str,
+      version: { ...str, description: 'A positive integer, as a string.' },
+      creationTimestamp: millis('Milliseconds since the epoch.'),
+      lastUpdatedTimestamp: millis('Milliseconds since the epoch.'),
+      userId: str,
+      currentStage: { type: 'string', enum: ['None', 'Staging', 'Production', 'Archived'] },
+      description: str,
+      source: { ...str, description: 'The source as given: runs:/…, models:/…, mlflow-artifacts:/….' },
+      storageLocation: {
+        ...str,
+        description: 'Where the files are inside the artifact store (mlflow-artifacts:/…).',
+      },
+      runId: str,
+      runLink: str,
+      modelId: str,
+      status: { type: 'string', enum: ['PENDING_REGISTRATION', 'FAILED_REGISTRATION', 'READY'] },
+      statusMessage: str,
+      tags: list(ref('Tag')),
+      aliases: list(str),
+    },
+    [
+      'name',
+      'version',
+      'creationTimestamp',
+      'lastUpdatedTimestamp',
+      'currentStage',
+      'source',
+      'storageLocation',
+      'status',
+      'tags',
+      'aliases',
+    ],
+  ),
+  ModelVersionPage: page('ModelVersion'),
+  AliasEvent: object(
+    {
+      name: str,
+      alias: str,
+      seq: { type: 'integer', description: '1 for the first move of this alias, then 2, 3, ….' },
+      fromVersion: { ...str, description: 'Absent when the alias was new.' },
+      toVersion: { ...str, description: 'Absent when the alias was deleted.' },
+      actor: str,
+      timestamp: millis('Milliseconds since the epoch.'),
+    },
+    ['name', 'alias', 'seq', 'actor', 'timestamp'],
+  ),
+  AliasHistory: object({ items: list(ref('AliasEvent')) }, ['items']),
+  LineageGraph: object(
+    {
+      root: str,
+      nodes: list(
+        object(
+          {
+            id: str,
+            kind: {
+              type: 'string',
+              enum: [
+                'model_version',
+                'registered_model',
+                'logged_model',
+                'run',
+                'experiment',
+                'dataset',
+                'commit',
+              ],
+            },
+            label: str,
+            attributes: { type: 'object' },
+          },
+          ['id', 'kind', 'label', 'attributes'],
+        ),
+      ),
+      edges: list(
+        object(
+          {
+            from: str,
+            to: str,
+            relation: {
+              type: 'string',
+              enum: ['version_of', 'produced_by', 'packaged_as', 'in_experiment', 'read', 'at_commit'],
+            },
+          },
+          ['from', 'to', 'relation'],
+        ),
+      ),
+    },
+    ['root', 'nodes', 'edges'],
+  ),
+  CreateRegisteredModel: object({ name: str, description: str, tags: list(ref('Tag')) }, ['name'], {
+    closed: true,
+  }),
+  UpdateRegisteredModel: object({ name: { ...str, description: 'A new name.' }, description: str }, [], {
+    closed: true,
+  }),
+  CreateModelVersion: object(
+    {
+      source: {
+        ...str,
+        description:
+          'runs:/<run_id>/<path>, models:/<model_id>, models:/<name>/<version>, models:/<name>@<alias> or mlflow-artifacts:/<path>.',
+      },
+      runId: str,
+      description: str,
+      tags: list(ref('Tag')),
+    },
+    ['source'],
+    { closed: true },
+  ),
+  SetAlias: object(
+    { version: { ...str, description: 'The version the alias should point to.' } },
+    ['version'],
+    { closed: true },
+  ),
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

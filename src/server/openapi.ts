@@ -25,7 +25,7 @@ export interface OperationObject {
   responses: Record<string, { description: string } & Partial<MediaObject>>;
 }
 
-export type HttpVerb = 'get' | 'post' | 'patch' | 'delete';
+export type HttpVerb = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface OpenApiDocument {
   openapi: '3.1.0';
@@ -56,6 +56,20 @@ const experimentIdParam: ParameterObject = {
   description: 'Experiment id, a decimal integer such as "0".',
   schema: { type: 'string', pattern: '^\\d+$' },
 };
+const modelNameParam: ParameterObject = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'Registered model name.',
+  schema: { type: 'string' },
+};
+const aliasParam: ParameterObject = {
+  name: 'alias',
+  in: 'path',
+  required: true,
+  description: "Alias, e.g. champion: letters, digits, '_' and '-'; not 'latest' or 'v<number>'.",
+  schema: { type: 'string' },
+};
 const query = (name: string, schema: SchemaObject, description: string): ParameterObject => ({
   name,
   in: 'query',
@@ -72,7 +86,7 @@ const pageToken = query(
 function op(
   operationId: string,
   summary: string,
-  tag: 'experiments' | 'runs' | 'meta',
+  tag: 'experiments' | 'runs' | 'registry' | 'lineage' | 'meta',
   spec: {
     params?: ParameterObject[];
     body?: SchemaName;
@@ -255,6 +269,132 @@ export const OPENAPI: OpenApiDocument = {
         ok: [200, ref('ArtifactListing')],
         notFound: true,
       }),
+    },
+    '/registered-models': {
+      get: op('listRegisteredModels', 'Search registered models.', 'registry', {
+        params: [
+          query('filter', { type: 'string' }, 'e.g. "name LIKE \'churn%\'" or "tags.team = \'growth\'".'),
+          {
+            ...query('orderBy', { type: 'array', items: { type: 'string' } }, 'Repeatable, e.g. "name ASC".'),
+            explode: true,
+          },
+          maxResults,
+          pageToken,
+        ],
+        ok: [200, ref('RegisteredModelPage')],
+      }),
+      post: op('createRegisteredModel', 'Create a registered model.', 'registry', {
+        body: 'CreateRegisteredModel',
+        ok: [201, ref('RegisteredModel')],
+      }),
+    },
+    '/registered-models/{name}': {
+      get: op(
+        'getRegisteredModel',
+        'Get a registered model with its aliases and latest versions.',
+        'registry',
+        {
+          params: [modelNameParam],
+          ok: [200, ref('RegisteredModel')],
+          notFound: true,
+        },
+      ),
+      patch: op('updateRegisteredModel', 'Rename a registered model or change its description.', 'registry', {
+        params: [modelNameParam],
+        body: 'UpdateRegisteredModel',
+        ok: [200, ref('RegisteredModel')],
+        notFound: true,
+      }),
+      delete: op(
+        'deleteRegisteredModel',
+        'Delete a registered model that no alias points into.',
+        'registry',
+        {
+          params: [modelNameParam],
+          ok: [204],
+          notFound: true,
+        },
+      ),
+    },
+    '/registered-models/{name}/versions': {
+      get: op('listModelVersions', 'List the versions of a registered model, newest first.', 'registry', {
+        params: [modelNameParam, maxResults, pageToken],
+        ok: [200, ref('ModelVersionPage')],
+        notFound: true,
+      }),
+      post: op(
+        'createModelVersion',
+        'Register a new version from a source inside the artifact store.',
+        'registry',
+        {
+          params: [modelNameParam],
+          body: 'CreateModelVersion',
+          ok: [201, ref('ModelVersion')],
+          notFound: true,
+        },
+      ),
+    },
+    '/registered-models/{name}/versions/{ref}': {
+      get: op('getModelVersion', 'Get a version by number, @alias, "latest" or stage name.', 'registry', {
+        params: [
+          modelNameParam,
+          {
+            name: 'ref',
+            in: 'path',
+            required: true,
+            description: 'e.g. 3, @champion, latest, Production.',
+            schema: { type: 'string' },
+          },
+        ],
+        ok: [200, ref('ModelVersion')],
+        notFound: true,
+      }),
+    },
+    '/registered-models/{name}/aliases/history': {
+      get: op(
+        'getAliasHistory',
+        'Every move of the aliases of a model: who, when, from which version to which.',
+        'registry',
+        {
+          params: [modelNameParam, query('alias', { type: 'string' }, 'Only this alias.')],
+          ok: [200, ref('AliasHistory')],
+          notFound: true,
+        },
+      ),
+    },
+    '/registered-models/{name}/aliases/{alias}': {
+      put: op('setAlias', 'Point an alias at a version; the move is recorded.', 'registry', {
+        params: [modelNameParam, aliasParam],
+        body: 'SetAlias',
+        ok: [200, ref('AliasEvent')],
+        notFound: true,
+      }),
+      delete: op('deleteAlias', 'Delete an alias; the deletion is recorded.', 'registry', {
+        params: [modelNameParam, aliasParam],
+        ok: [200, ref('AliasEvent')],
+        notFound: true,
+      }),
+    },
+    '/lineage/model-versions/{name}/{ref}': {
+      get: op(
+        'getModelVersionLineage',
+        'What made a version: run, experiment, datasets read, code commit.',
+        'lineage',
+        {
+          params: [
+            modelNameParam,
+            {
+              name: 'ref',
+              in: 'path',
+              required: true,
+              description: 'Version number, @alias, latest or stage.',
+              schema: { type: 'string' },
+            },
+          ],
+          ok: [200, ref('LineageGraph')],
+          notFound: true,
+        },
+      ),
     },
   },
   components: { schemas: SCHEMAS },

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { invalid, show } from '../core/errors.js';
 import { oneOf, optionalArray, optionalInt, optionalString, requireString } from '../core/validate.js';
-import { readJsonObject, requireJsonContentType } from '../server/json-body.js';
+import { readFields } from '../server/json-body.js';
 import type { Services } from '../server/services.js';
 import { metricJson, pageJson, runJson } from './json.js';
 import { LIMITS } from './limits.js';
@@ -31,7 +31,7 @@ export function trackingRoutes(services: () => Services): Hono {
     return c.json(pageJson(page.items, page.nextPageToken));
   });
   api.post('/experiments', async (c) => {
-    const b = await body(c, ['name', 'artifactLocation', 'tags']);
+    const b = await readFields(c, ['name', 'artifactLocation', 'tags']);
     const s = services();
     const id = await s.experiments.create({
       name: b.name,
@@ -45,7 +45,7 @@ export function trackingRoutes(services: () => Services): Hono {
   );
   api.get('/experiments/:id', async (c) => c.json(await services().experiments.get(experimentId(c))));
   api.patch('/experiments/:id', async (c) => {
-    const b = await body(c, ['name']);
+    const b = await readFields(c, ['name']);
     const id = experimentId(c);
     const name = requireString(b.name, 'name', { max: LIMITS.experimentNameLength });
     await services().experiments.rename(id, name);
@@ -62,7 +62,7 @@ export function trackingRoutes(services: () => Services): Hono {
   });
 
   api.post('/runs', async (c) => {
-    const b = await body(c, ['experimentId', 'runName', 'startTime', 'userId', 'tags']);
+    const b = await readFields(c, ['experimentId', 'runName', 'startTime', 'userId', 'tags']);
     const run = await services().runs.create({
       experimentId:
         b.experimentId === undefined
@@ -76,7 +76,14 @@ export function trackingRoutes(services: () => Services): Hono {
     return c.json(runJson(run), 201);
   });
   api.post('/runs/search', async (c) => {
-    const b = await body(c, ['experimentIds', 'filter', 'orderBy', 'maxResults', 'pageToken', 'viewType']);
+    const b = await readFields(c, [
+      'experimentIds',
+      'filter',
+      'orderBy',
+      'maxResults',
+      'pageToken',
+      'viewType',
+    ]);
     const experimentIds = optionalArray(b.experimentIds, 'experimentIds').map((id, i) =>
       String(validateExperimentId(id, `experimentIds[${i}]`)),
     );
@@ -94,7 +101,7 @@ export function trackingRoutes(services: () => Services): Hono {
   });
   api.get('/runs/:id', async (c) => c.json(runJson(await services().runs.get(runId(c)))));
   api.patch('/runs/:id', async (c) => {
-    const b = await body(c, ['status', 'endTime', 'runName']);
+    const b = await readFields(c, ['status', 'endTime', 'runName']);
     const info = await services().runs.update({
       runId: runId(c),
       status: b.status,
@@ -113,12 +120,12 @@ export function trackingRoutes(services: () => Services): Hono {
     return c.json(await services().runs.getInfo(id));
   });
   api.post('/runs/:id/batch', async (c) => {
-    const b = await body(c, ['metrics', 'params', 'tags'], LIMITS.batchRequestBytes);
+    const b = await readFields(c, ['metrics', 'params', 'tags'], { maxBytes: LIMITS.batchRequestBytes });
     await services().runs.logBatch(runId(c), { metrics: b.metrics, params: b.params, tags: b.tags });
     return c.body(null, 204);
   });
   api.post('/runs/:id/inputs', async (c) => {
-    const b = await body(c, ['datasets', 'models']);
+    const b = await readFields(c, ['datasets', 'models']);
     const datasets = optionalArray(b.datasets, 'datasets').map((raw) => {
       const entry = raw as { tags?: unknown; dataset?: Record<string, unknown> } | null;
       const d = entry?.dataset;
@@ -157,15 +164,4 @@ const experimentId = (c: Context): string => String(validateExperimentId(c.req.p
 
 function viewType(value: unknown) {
   return value === undefined || value === '' ? undefined : oneOf(value, 'viewType', VIEW_TYPES);
-}
-
-/** A JSON object body with only the named fields: a misspelt field is an error, not silently ignored. */
-async function body(c: Context, fields: readonly string[], maxBytes?: number) {
-  requireJsonContentType(c);
-  const b = await readJsonObject(c, maxBytes === undefined ? {} : { maxBytes });
-  const unknown = Object.keys(b).find((k) => !fields.includes(k));
-  if (unknown !== undefined) {
-    throw invalid(`Unknown field ${show(unknown)} in the request body: expected ${fields.join(', ')}.`);
-  }
-  return b;
 }

@@ -116,6 +116,56 @@ describe('OpenAPI document of /api/v1', () => {
     await call('delete', '/runs/{id}', `/runs/${id}`);
     await call('post', '/runs/{id}/restore', `/runs/${id}/restore`);
 
+    const model = await call('post', '/registered-models', '/registered-models', {
+      name: 'doc-model',
+      tags: [{ key: 'k', value: 'v' }],
+    });
+    await call('get', '/registered-models', '/registered-models?maxResults=1');
+    const version = await call(
+      'post',
+      '/registered-models/{name}/versions',
+      '/registered-models/doc-model/versions',
+      {
+        source: `runs:/${id}/a`,
+        description: 'first',
+      },
+    );
+    await call('get', '/registered-models/{name}/versions', '/registered-models/doc-model/versions');
+    await call(
+      'put',
+      '/registered-models/{name}/aliases/{alias}',
+      '/registered-models/doc-model/aliases/champion',
+      {
+        version: version.version,
+      },
+    );
+    await call(
+      'get',
+      '/registered-models/{name}/versions/{ref}',
+      '/registered-models/doc-model/versions/@champion',
+    );
+    await call('get', '/registered-models/{name}', `/registered-models/${model.name}`);
+    await call('get', '/lineage/model-versions/{name}/{ref}', '/lineage/model-versions/doc-model/1');
+    await call(
+      'delete',
+      '/registered-models/{name}/aliases/{alias}',
+      '/registered-models/doc-model/aliases/champion',
+    );
+    await call(
+      'get',
+      '/registered-models/{name}/aliases/history',
+      '/registered-models/doc-model/aliases/history',
+    );
+    await call('patch', '/registered-models/{name}', '/registered-models/doc-model', {
+      name: 'doc-model-2',
+      description: 'd',
+    });
+    await call('delete', '/registered-models/{name}', '/registered-models/doc-model-2');
+    await call('get', '/registered-models/{name}', '/registered-models/doc-model-2');
+    await call('put', '/registered-models/{name}/aliases/{alias}', '/registered-models/nope/aliases/latest', {
+      version: '1',
+    });
+
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);
     await call('get', '/experiments/{id}', '/experiments/x');
