@@ -1,9 +1,19 @@
+import { userInfo } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { resolveServer } from '../config/config.js';
 import { MloopClient } from '../sdk/client.js';
 import { MloopConnectionError } from '../sdk/errors.js';
 import type { ViewType } from '../sdk/types.js';
 import { CliError } from './cli-error.js';
+
+/** The OS user, recorded as the actor of registry changes made from the CLI. */
+function currentUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Options every client command takes: where the data is, and how to print it. */
 export interface ClientFlags {
@@ -35,7 +45,11 @@ export async function withClient<T>(
 ): Promise<T> {
   if (flags.home !== undefined) {
     const { openLocalClient } = await import('../sdk/local.js');
-    const client = await openLocalClient({ home: flags.home, create: opts.createHome ?? false });
+    const client = await openLocalClient({
+      home: flags.home,
+      create: opts.createHome ?? false,
+      actor: currentUser(),
+    });
     try {
       return await action(client);
     } finally {
@@ -56,7 +70,7 @@ export async function withClient<T>(
     );
   }
   try {
-    return await action(new MloopClient({ baseUrl: target.url }));
+    return await action(new MloopClient({ baseUrl: target.url, actor: currentUser() }));
   } catch (err) {
     if (!(err instanceof MloopConnectionError)) throw err;
     const from = target.source === 'default' ? 'the default server URL' : `set by ${target.source}`;

@@ -4,6 +4,7 @@ import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
 import { CliError } from './cli-error.js';
 import { registerExperimentsCommand } from './experiments-command.js';
+import { registerModelsCommand } from './models-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServerCommand } from './server-command.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerExperimentsCommand(program);
   registerRunsCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

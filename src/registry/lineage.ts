@@ -1,3 +1,4 @@
+import type { ExperimentService } from '../tracking/experiment-service.js';
 import type { LoggedModelService } from '../tracking/logged-model-service.js';
 import type { RunService } from '../tracking/run-service.js';
 import { TAG } from '../tracking/types.js';
@@ -34,7 +35,12 @@ export interface LineageGraph {
 
 /** What made a model version: its registered model, logged model, run, experiment, datasets read and code commit. */
 export async function modelVersionLineage(
-  deps: { registry: RegistryService; runs: RunService; loggedModels: LoggedModelService },
+  deps: {
+    registry: RegistryService;
+    runs: RunService;
+    loggedModels: LoggedModelService;
+    experiments: ExperimentService;
+  },
   name: unknown,
   ref: string,
 ): Promise<LineageGraph> {
@@ -87,11 +93,12 @@ export async function modelVersionLineage(
         },
       });
       edges.push({ from: root, to: runNode, relation: 'produced_by' });
+      const experiment = await deps.experiments.get(run.info.experimentId).catch(() => undefined);
       add({
         id: `experiment:${run.info.experimentId}`,
         kind: 'experiment',
-        label: `experiment ${run.info.experimentId}`,
-        attributes: {},
+        label: experiment?.name ?? `experiment ${run.info.experimentId}`,
+        attributes: { id: run.info.experimentId },
       });
       edges.push({ from: runNode, to: `experiment:${run.info.experimentId}`, relation: 'in_experiment' });
       for (const input of run.inputs.datasetInputs) {

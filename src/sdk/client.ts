@@ -2,18 +2,24 @@ import { decodeJsonNumber, encodeJsonNumber } from '../core/json-number.js';
 import type { MetricJson, RunJson } from '../tracking/json.js';
 import { MloopApiError, MloopConnectionError, networkReason } from './errors.js';
 import type {
+  AliasEvent,
   ArtifactListing,
   ClientOptions,
   CreateExperimentInput,
+  CreateModelVersionInput,
+  CreateRegisteredModelInput,
   CreateRunInput,
   CreateRunOptions,
   Experiment,
+  LineageGraph,
   ListExperimentsOptions,
   LogBatchInput,
   LogInputsInput,
   Metric,
+  ModelVersion,
   Page,
   PageOptions,
+  RegisteredModel,
   Run,
   RunInfo,
   SearchRunsInput,
@@ -35,7 +41,7 @@ export class MloopClient {
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#headers = options.headers ?? {};
+    this.#headers = { ...(options.actor ? { 'x-mloop-actor': options.actor } : {}), ...options.headers };
     this.#git = options.git ?? true;
   }
 
@@ -154,6 +160,55 @@ export class MloopClient {
   }
 
   /** The OpenAPI document of the server's native API. */
+  listRegisteredModels(
+    options: PageOptions & { filter?: string; orderBy?: string[] } = {},
+  ): Promise<Page<RegisteredModel>> {
+    return this.#request('GET', '/registered-models', { query: { ...options } });
+  }
+
+  createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel> {
+    return this.#request('POST', '/registered-models', { body: input });
+  }
+
+  getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.#request('GET', `/registered-models/${seg(name)}`);
+  }
+
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.#request('DELETE', `/registered-models/${seg(name)}`);
+  }
+
+  listModelVersions(name: string, options: PageOptions = {}): Promise<Page<ModelVersion>> {
+    return this.#request('GET', `/registered-models/${seg(name)}/versions`, { query: { ...options } });
+  }
+
+  createModelVersion(name: string, input: CreateModelVersionInput): Promise<ModelVersion> {
+    return this.#request('POST', `/registered-models/${seg(name)}/versions`, { body: input });
+  }
+
+  /** A version by number, `@alias`, `latest` or stage name. */
+  getModelVersion(name: string, ref: string): Promise<ModelVersion> {
+    return this.#request('GET', `/registered-models/${seg(name)}/versions/${seg(ref)}`);
+  }
+
+  setAlias(name: string, alias: string, version: string): Promise<AliasEvent> {
+    return this.#request('PUT', `/registered-models/${seg(name)}/aliases/${seg(alias)}`, {
+      body: { version },
+    });
+  }
+
+  deleteAlias(name: string, alias: string): Promise<AliasEvent> {
+    return this.#request('DELETE', `/registered-models/${seg(name)}/aliases/${seg(alias)}`);
+  }
+
+  aliasHistory(name: string, alias?: string): Promise<{ items: AliasEvent[] }> {
+    return this.#request('GET', `/registered-models/${seg(name)}/aliases/history`, { query: { alias } });
+  }
+
+  lineage(name: string, ref: string): Promise<LineageGraph> {
+    return this.#request('GET', `/lineage/model-versions/${seg(name)}/${seg(ref)}`);
+  }
+
   openApi(): Promise<Record<string, unknown>> {
     return this.#request('GET', '/openapi.json');
   }

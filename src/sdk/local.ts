@@ -6,6 +6,7 @@ import { createApp } from '../server/app.js';
 import { createServices } from '../server/services.js';
 import { openStore } from '../store/open-store.js';
 import { MloopClient } from './client.js';
+import type { ClientOptions } from './types.js';
 
 /** The base URL of a local client; requests never leave the process. */
 export const LOCAL_BASE_URL = 'http://mloop.local';
@@ -19,6 +20,8 @@ export interface LocalClientOptions {
   create?: boolean;
   /** Passed on to the client: whether `createRun` records the git context. */
   git?: boolean;
+  /** Passed on to the client: who is acting (recorded with alias moves). */
+  actor?: string;
 }
 
 /** An `MloopClient` over a home directory's stores, served by the in-process app; `close()` releases the stores. */
@@ -27,9 +30,9 @@ export class LocalMloopClient extends MloopClient {
     fetchImpl: typeof fetch,
     readonly config: ResolvedConfig,
     private readonly release: () => Promise<void>,
-    git?: boolean,
+    options: Pick<ClientOptions, 'git' | 'actor'> = {},
   ) {
-    super({ baseUrl: LOCAL_BASE_URL, fetch: fetchImpl, ...(git === undefined ? {} : { git }) });
+    super({ ...options, baseUrl: LOCAL_BASE_URL, fetch: fetchImpl });
   }
 
   close(): Promise<void> {
@@ -63,7 +66,10 @@ export async function openLocalClient(options: LocalClientOptions = {}): Promise
         await store.close();
         await artifacts.close?.();
       },
-      options.git,
+      {
+        ...(options.git === undefined ? {} : { git: options.git }),
+        ...(options.actor === undefined ? {} : { actor: options.actor }),
+      },
     );
   } catch (err) {
     await store.close();

@@ -26,6 +26,8 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** Whether `createRun` records the git commit of the working directory (default true). */
   git?: boolean;
+  /** Who is acting, recorded with alias moves (header x-mloop-actor) until authentication provides it. */
+  actor?: string;
 }
 
 export interface ListExperimentsOptions {
@@ -94,4 +96,21 @@ export interface SearchRunsInput {
 export interface PageOptions {
   maxResults?: number;
   pageToken?: string;
+}
+
+export type { LineageGraph } from '../registry/lineage.js';
+export type { AliasEvent, ModelVersion, RegisteredModel } from '../registry/types.js';
+
+export interface CreateRegisteredModelInput {
+  name: string;
+  description?: string;
+  tags?: Tag[];
+}
+
+export interface CreateModelVersionInput {
+  /** runs:/<run_id>/<path>, models:/<model_id>, models:/<name>/<version>, models:/<name>@<alias> or mlflow-artifacts:/<path>. */
+  source: string;
+  runId?: string;
+  description?: string;
+  tags?: Tag[];
 }
