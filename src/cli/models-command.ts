@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { MloopClient } from '../sdk/client.js';
 import { MloopApiError } from '../sdk/errors.js';
 import type { AliasEvent, LineageGraph, ModelVersion, RegisteredModel } from '../sdk/types.js';
 import { CliError } from './cli-error.js';
@@ -167,7 +166,10 @@ function describeMove(e: AliasEvent): string {
 }
 
 function printModels(models: RegisteredModel[], out: Output): void {
-  if (models.length === 0) return console.log('No registered models.');
+  if (models.length === 0) {
+    console.log('No registered models.');
+    return;
+  }
   console.log(
     out.table(
       ['NAME', 'ALIASES', 'LATEST', 'UPDATED'],

@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono';
-import { invalid, show } from '../core/errors.js';
+import { invalid } from '../core/errors.js';
 import { oneOf, optionalArray, optionalInt, optionalString, requireString } from '../core/validate.js';
 import { readFields } from '../server/json-body.js';
 import type { Services } from '../server/services.js';
