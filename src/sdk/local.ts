@@ -57,7 +57,8 @@ export async function openLocalClient(options: LocalClientOptions = {}): Promise
     const artifacts = openArtifactStore(config.artifacts);
     const services = createServices(store, artifacts);
     await services.experiments.ensureDefault();
-    const app = createApp(services);
+    // In-process: nothing reaches it over a network, so no Host name needs guarding.
+    const app = createApp(services, { security: { allowedHosts: '*' } });
     const fetchImpl: typeof fetch = async (input, init) => app.fetch(new Request(input, init));
     return new LocalMloopClient(
       fetchImpl,

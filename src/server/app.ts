@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { authRoutes } from '../auth/routes.js';
 import { mountMlflow } from '../compat/mlflow/mount.js';
 import { MloopError } from '../core/errors.js';
 import { registryRoutes } from '../registry/routes.js';
 import { trackingRoutes } from '../tracking/routes.js';
 import { errorResponse } from './http-errors.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
+import { accessControl, browserProtections, type SecurityOptions } from './security.js';
 import type { Services } from './services.js';
 import { VERSION } from './version.js';
 
@@ -15,7 +17,11 @@ const MAX_JSON_BODY = 32 * 1024 * 1024;
 export interface AppOptions {
   /** Logs unexpected errors (with stack); defaults to stderr. */
   onUnexpectedError?: (err: unknown) => void;
+  /** Authentication and browser protections; by default no auth and only local Host names. */
+  security?: Partial<SecurityOptions>;
 }
+
+export const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 /** Assembles the HTTP app from the domain services; owns no logic of its own. */
 export function createApp(services: Services, opts: AppOptions = {}): Hono {
@@ -33,6 +39,18 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     );
     return c.json(body, status);
   });
+
+  const security: SecurityOptions = {
+    auth: false,
+    allowedHosts: LOCAL_HOSTS,
+    corsOrigins: [],
+    ...opts.security,
+  };
+  app.use('*', browserProtections(security));
+  app.use(
+    '*',
+    accessControl(() => services, security),
+  );
 
   app.use('/api/*', async (c, next) => {
     if (c.req.path.startsWith('/api/2.0/mlflow-artifacts/')) return next();
@@ -60,6 +78,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.route(
     API_PREFIX,
     registryRoutes(() => services),
+  );
+  app.route(
+    API_PREFIX,
+    authRoutes(() => services),
   );
   return app;
 }

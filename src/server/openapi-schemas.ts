@@ -326,6 +326,99 @@ export const SCHEMAS = {
     ['version'],
     { closed: true },
   ),
+  User: object(
+    {
+      name: str,
+      role: { type: 'string', enum: ['viewer', 'editor', 'admin'] },
+      hasPassword: { type: 'boolean' },
+      createdAt: millis('Milliseconds since the epoch.'),
+    },
+    ['name', 'role', 'hasPassword', 'createdAt'],
+  ),
+  UserList: object({ items: list(ref('User')) }, ['items']),
+  CreateUser: object(
+    {
+      name: str,
+      role: { type: 'string', enum: ['viewer', 'editor', 'admin'] },
+      password: { ...str, description: 'At least 12 characters; omit for a token-only user.' },
+    },
+    ['name', 'role'],
+    { closed: true },
+  ),
+  UpdateUser: object({ role: { type: 'string', enum: ['viewer', 'editor', 'admin'] }, password: str }, [], {
+    closed: true,
+  }),
+  Token: object(
+    {
+      id: str,
+      user: str,
+      name: str,
+      createdAt: millis('Milliseconds since the epoch.'),
+      expiresAt: millis('Milliseconds since the epoch.'),
+      revokedAt: millis('Milliseconds since the epoch.'),
+      lastUsedAt: millis('Milliseconds since the epoch.'),
+    },
+    ['id', 'user', 'name', 'createdAt'],
+  ),
+  CreatedToken: {
+    allOf: [
+      ref('Token'),
+      object({ token: { ...str, description: 'The secret, shown this once; only its hash is stored.' } }, [
+        'token',
+      ]),
+    ],
+  },
+  TokenList: object({ items: list(ref('Token')) }, ['items']),
+  CreateToken: object(
+    {
+      name: str,
+      expiresInDays: { type: 'integer', minimum: 1 },
+      user: { ...str, description: 'Admins only: create for another user.' },
+    },
+    [],
+    { closed: true },
+  ),
+  PermissionGrant: object(
+    {
+      resourceType: { type: 'string', enum: ['experiment', 'registered_model'] },
+      resourceId: str,
+      user: str,
+      permission: { type: 'string', enum: ['NO_PERMISSIONS', 'READ', 'EDIT', 'MANAGE'] },
+    },
+    ['resourceType', 'resourceId', 'user', 'permission'],
+  ),
+  PermissionList: object({ items: list(ref('PermissionGrant')) }, ['items']),
+  AuditEntry: object(
+    {
+      id: { type: 'integer' },
+      timestamp: millis('Milliseconds since the epoch.'),
+      actor: str,
+      method: str,
+      path: str,
+      status: { type: 'integer' },
+      resource: str,
+      ip: str,
+    },
+    ['id', 'timestamp', 'actor', 'method', 'path', 'status'],
+  ),
+  AuditList: object({ items: list(ref('AuditEntry')) }, ['items']),
+  WhoAmI: object({ user: str, role: { type: 'string', enum: ['viewer', 'editor', 'admin'] }, via: str }, [
+    'user',
+    'role',
+    'via',
+  ]),
+  Login: object({ user: str, password: str }, ['user', 'password'], { closed: true }),
+  Session: object(
+    {
+      user: str,
+      role: str,
+      csrfToken: {
+        ...str,
+        description: 'Send as x-csrf-token with every write made with the session cookie.',
+      },
+    },
+    ['user', 'role', 'csrfToken'],
+  ),
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -70,6 +70,27 @@ const aliasParam: ParameterObject = {
   description: "Alias, e.g. champion: letters, digits, '_' and '-'; not 'latest' or 'v<number>'.",
   schema: { type: 'string' },
 };
+const userParam: ParameterObject = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'User name.',
+  schema: { type: 'string' },
+};
+const resourceTypeParam: ParameterObject = {
+  name: 'resourceType',
+  in: 'query',
+  required: true,
+  description: 'experiment or registered_model.',
+  schema: { type: 'string', enum: ['experiment', 'registered_model'] },
+};
+const resourceIdParam: ParameterObject = {
+  name: 'resourceId',
+  in: 'query',
+  required: true,
+  description: 'Experiment id or registered model name.',
+  schema: { type: 'string' },
+};
 const query = (name: string, schema: SchemaObject, description: string): ParameterObject => ({
   name,
   in: 'query',
@@ -86,12 +107,14 @@ const pageToken = query(
 function op(
   operationId: string,
   summary: string,
-  tag: 'experiments' | 'runs' | 'registry' | 'lineage' | 'meta',
+  tag: 'experiments' | 'runs' | 'registry' | 'lineage' | 'auth' | 'meta',
   spec: {
     params?: ParameterObject[];
     body?: SchemaName;
     ok: [status: 200 | 201 | 204, schema?: SchemaObject];
     notFound?: boolean;
+    /** Further documented error statuses, e.g. { 401: 'Wrong user name or password.' }. */
+    errors?: Record<number, string>;
   },
 ): OperationObject {
   const [status, schema] = spec.ok;
@@ -102,6 +125,8 @@ function op(
     responses['400'] = error('Invalid input; the message names the field, the value and what is valid.');
   }
   if (spec.notFound) responses['404'] = error('The resource does not exist.');
+  for (const [status, description] of Object.entries(spec.errors ?? {}))
+    responses[status] = error(description);
   return {
     operationId,
     summary,
@@ -395,6 +420,89 @@ export const OPENAPI: OpenApiDocument = {
           notFound: true,
         },
       ),
+    },
+    '/whoami': {
+      get: op('whoAmI', 'Who the request is authenticated as.', 'auth', { ok: [200, ref('WhoAmI')] }),
+    },
+    '/users': {
+      get: op('listUsers', 'List users (admin).', 'auth', { ok: [200, ref('UserList')] }),
+      post: op('createUser', 'Add a user (admin).', 'auth', { body: 'CreateUser', ok: [201, ref('User')] }),
+    },
+    '/users/{name}': {
+      patch: op('updateUser', "Change a user's role or password (admin).", 'auth', {
+        params: [userParam],
+        body: 'UpdateUser',
+        ok: [200, ref('User')],
+        notFound: true,
+      }),
+      delete: op('deleteUser', 'Remove a user and their tokens (admin).', 'auth', {
+        params: [userParam],
+        ok: [204],
+        notFound: true,
+      }),
+    },
+    '/tokens': {
+      get: op('listTokens', 'Your tokens (admins: ?user=NAME or ?all=true).', 'auth', {
+        params: [
+          query('user', { type: 'string' }, 'Whose tokens (admin).'),
+          query('all', { type: 'string' }, '"true" for every user (admin).'),
+        ],
+        ok: [200, ref('TokenList')],
+      }),
+      post: op('createToken', 'Create an API token; the secret is shown once.', 'auth', {
+        body: 'CreateToken',
+        ok: [201, ref('CreatedToken')],
+      }),
+    },
+    '/tokens/{id}': {
+      delete: op('revokeToken', 'Revoke a token.', 'auth', {
+        params: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        ok: [200, ref('Token')],
+        notFound: true,
+      }),
+    },
+    '/permissions': {
+      get: op('listPermissions', 'Grants on one experiment or registered model (admin).', 'auth', {
+        params: [resourceTypeParam, resourceIdParam],
+        ok: [200, ref('PermissionList')],
+      }),
+      put: op(
+        'grantPermission',
+        'Grant a user READ, EDIT, MANAGE or NO_PERMISSIONS on a resource (admin).',
+        'auth',
+        {
+          body: 'PermissionGrant',
+          ok: [200, ref('PermissionGrant')],
+          notFound: true,
+        },
+      ),
+      delete: op('revokePermission', "Remove a user's grant on a resource (admin).", 'auth', {
+        params: [resourceTypeParam, resourceIdParam, query('user', { type: 'string' }, 'The user.')],
+        ok: [204],
+      }),
+    },
+    '/audit': {
+      get: op('listAudit', 'The audit log of writes, newest first (admin).', 'auth', {
+        params: [
+          query('since', { type: 'integer' }, 'Milliseconds since the epoch.'),
+          query('user', { type: 'string' }, 'Only this actor.'),
+          query('limit', { type: 'integer', minimum: 1 }, 'At most this many entries (default 100).'),
+        ],
+        ok: [200, ref('AuditList')],
+      }),
+    },
+    '/session': {
+      post: op(
+        'login',
+        'Sign in with a password; sets an HttpOnly session cookie and returns the CSRF token.',
+        'auth',
+        {
+          body: 'Login',
+          ok: [200, ref('Session')],
+          errors: { 401: 'Wrong user name or password.' },
+        },
+      ),
+      delete: op('logout', 'Sign out of the browser session.', 'auth', { ok: [204] }),
     },
   },
   components: { schemas: SCHEMAS },

@@ -1,4 +1,7 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { AuditService } from '../audit/audit-service.js';
+import { PermissionService } from '../auth/permission-service.js';
+import { UserService } from '../auth/user-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import type { Store } from '../store/open-store.js';
 import { ExperimentService } from '../tracking/experiment-service.js';
@@ -15,6 +18,9 @@ export interface Services {
   metrics: MetricHistoryService;
   loggedModels: LoggedModelService;
   registry: RegistryService;
+  users: UserService;
+  permissions: PermissionService;
+  audit: AuditService;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
@@ -29,5 +35,8 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     metrics: new MetricHistoryService(store, runs),
     loggedModels,
     registry: new RegistryService(store, runs, loggedModels),
+    users: new UserService(store),
+    permissions: new PermissionService(store),
+    audit: new AuditService(store),
   };
 }

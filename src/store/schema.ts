@@ -154,7 +154,49 @@ export interface ModelAliasEventTable {
   timestamp: number;
 }
 
+export interface UserTable {
+  name: string;
+  password_hash: string | null;
+  role: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TokenTable {
+  id: string;
+  user_name: string;
+  name: string;
+  /** sha256 of the secret: tokens are shown once and stored hashed. */
+  secret_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface PermissionTable {
+  resource_type: string;
+  resource_id: string;
+  user_name: string;
+  permission: string;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  timestamp: number;
+  actor: string;
+  method: string;
+  path: string;
+  status: number;
+  resource: string | null;
+  ip: string | null;
+}
+
 export interface Database {
+  users: UserTable;
+  tokens: TokenTable;
+  permissions: PermissionTable;
+  audit_log: AuditTable;
   registered_models: RegisteredModelTable;
   registered_model_tags: RegisteredModelTagTable;
   model_versions: ModelVersionTable;

@@ -166,6 +166,31 @@ describe('OpenAPI document of /api/v1', () => {
       version: '1',
     });
 
+    await call('get', '/whoami', '/whoami');
+    await call('post', '/users', '/users', {
+      name: 'ada',
+      role: 'editor',
+      password: 'correct horse battery',
+    });
+    await call('get', '/users', '/users');
+    await call('patch', '/users/{name}', '/users/ada', { role: 'viewer' });
+    const token = await call('post', '/tokens', '/tokens', { name: 'ci', user: 'ada', expiresInDays: 7 });
+    await call('get', '/tokens', '/tokens?user=ada');
+    await call('delete', '/tokens/{id}', `/tokens/${token.id}`);
+    await call('put', '/permissions', '/permissions', {
+      resourceType: 'experiment',
+      resourceId: '0',
+      user: 'ada',
+      permission: 'READ',
+    });
+    await call('get', '/permissions', '/permissions?resourceType=experiment&resourceId=0');
+    await call('delete', '/permissions', '/permissions?resourceType=experiment&resourceId=0&user=ada');
+    await call('get', '/audit', '/audit?limit=5');
+    await call('post', '/session', '/session', { user: 'ada', password: 'correct horse battery' });
+    await call('delete', '/session', '/session');
+    await call('delete', '/users/{name}', '/users/ada');
+    await call('post', '/session', '/session', { user: 'ada', password: 'nope' });
+
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);
     await call('get', '/experiments/{id}', '/experiments/x');

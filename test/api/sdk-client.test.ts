@@ -19,7 +19,7 @@ describe('MloopClient against the in-process app', () => {
   beforeAll(async () => {
     t = await startTestApp(sqlite);
     client = new MloopClient({
-      baseUrl: 'http://mloop.test/',
+      baseUrl: 'http://localhost/',
       headers: { 'x-team': 'growth' },
       git: false,
       fetch: async (input, init) => {
@@ -184,7 +184,7 @@ describe('MloopClient.createRun records the git context', () => {
   beforeAll(async () => {
     t = await startTestApp(sqlite);
     client = new MloopClient({
-      baseUrl: 'http://mloop.test',
+      baseUrl: 'http://localhost',
       fetch: async (i, init) => t.app.fetch(new Request(i, init)),
     });
   });

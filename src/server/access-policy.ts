@@ -1,0 +1,256 @@
+import type { Context } from 'hono';
+import type { ResourceType } from '../auth/types.js';
+import type { Services } from './services.js';
+
+/**
+ * What each route needs (MLflow auth app's validator map, default-deny): a route that is not in this table is
+ * refused when authentication is on, and a test walks every registered route to prove each one is here.
+ *
+ * - public: anyone, no credentials (health, version, static UI assets)
+ * - authenticated: any signed-in user (own tokens, own session)
+ * - create: editor or admin; the creator is granted MANAGE on what it created
+ * - read / update / delete / manage: READ / EDIT / MANAGE / MANAGE on the located resource
+ * - admin: admins only (users, others' tokens, permissions of anything, audit log)
+ */
+export type Action =
+  | 'public'
+  | 'authenticated'
+  | 'create'
+  | 'read'
+  | 'update'
+  | 'delete'
+  | 'manage'
+  | 'admin';
+
+export interface RequestView {
+  c: Context;
+  services: Services;
+  /** The request message: query parameters for GET, else the JSON body (parsed leniently; {} if unreadable). */
+  message(): Promise<Record<string, unknown>>;
+}
+
+export interface Rule {
+  action: Action;
+  resource?: { type: ResourceType; locate: (r: RequestView) => Promise<string | undefined> };
+  /** For `create`: the id of what was created, read from the JSON response. */
+  created?: { type: ResourceType; id: (body: any) => string | undefined };
+  /** For searches: items the caller may not READ are removed from the JSON response. */
+  filter?: {
+    list: (body: any) => any[] | undefined;
+    set: (body: any, items: any[]) => void;
+    type: ResourceType;
+    id: (item: any) => string;
+  };
+}
+
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;
+
+const field = (name: string) => async (r: RequestView) => str((await r.message())[name]);
+const param = (name: string) => async (r: RequestView) => r.c.req.param(name) || undefined;
+
+/** The experiment a run belongs to; undefined when the run does not exist (the handler then answers 404). */
+const runExperiment = (find: (r: RequestView) => Promise<string | undefined>) => async (r: RequestView) => {
+  const id = await find(r);
+  return id
+    ? r.services.runs.getInfo(id).then(
+        (i) => i.experimentId,
+        () => undefined,
+      )
+    : undefined;
+};
+const runField = runExperiment(async (r) => {
+  const m = await r.message();
+  return str(m.run_id) ?? str(m.run_uuid) ?? str(m.source_run_id);
+});
+const runParam = runExperiment(param('id'));
+const experimentByName = async (r: RequestView) => {
+  const name = str((await r.message()).experiment_name) ?? r.c.req.param('name');
+  return name
+    ? r.services.experiments.getByName(name).then(
+        (e) => e.experimentId,
+        () => undefined,
+      )
+    : undefined;
+};
+const loggedModelExperiment = async (r: RequestView) => {
+  const id = r.c.req.param('model_id');
+  return id
+    ? r.services.loggedModels.get(id).then(
+        (m) => m.experimentId,
+        () => undefined,
+      )
+    : undefined;
+};
+/** Proxied artifact paths start with the experiment id: `<experiment>/<run>/artifacts/…`, `<experiment>/models/…`. */
+const artifactExperiment = async (r: RequestView) => {
+  const path =
+    new URL(r.c.req.url).pathname.replace(/^\/api\/2\.0\/mlflow-artifacts\/artifacts\/?/, '') ||
+    (r.c.req.query('path') ?? '');
+  return /^(\d+)(\/|$)/.exec(decodeURIComponent(path))?.[1];
+};
+
+type Locate = (r: RequestView) => Promise<string | undefined>;
+
+const exp = (action: Action, locate: Locate): Rule => ({
+  action,
+  resource: { type: 'experiment', locate },
+});
+const model = (action: Action, locate: Locate = field('name')): Rule => ({
+  action,
+  resource: { type: 'registered_model', locate },
+});
+const filtered = (key: string, type: ResourceType, id: (item: any) => string): Rule => ({
+  action: 'read',
+  filter: { list: (b) => b?.[key], set: (b, items) => (b[key] = items), type, id },
+});
+
+const MLFLOW: Record<string, Rule> = {
+  'POST /experiments/create': {
+    action: 'create',
+    created: { type: 'experiment', id: (b) => str(b?.experiment_id) },
+  },
+  'GET /experiments/get': exp('read', field('experiment_id')),
+  'GET /experiments/get-by-name': exp('read', experimentByName),
+  'POST /experiments/search': filtered('experiments', 'experiment', (e) => e.experiment_id),
+  'GET /experiments/search': filtered('experiments', 'experiment', (e) => e.experiment_id),
+  'GET /experiments/list': filtered('experiments', 'experiment', (e) => e.experiment_id),
+  'POST /experiments/delete': exp('delete', field('experiment_id')),
+  'POST /experiments/restore': exp('delete', field('experiment_id')),
+  'POST /experiments/update': exp('update', field('experiment_id')),
+  'POST /experiments/set-experiment-tag': exp('update', field('experiment_id')),
+  'POST /experiments/delete-experiment-tag': exp('update', field('experiment_id')),
+  'POST /runs/create': exp('update', async (r) => str((await r.message()).experiment_id) ?? '0'),
+  'POST /runs/update': exp('update', runField),
+  'POST /runs/delete': exp('delete', runField),
+  'POST /runs/restore': exp('delete', runField),
+  'GET /runs/get': exp('read', runField),
+  'POST /runs/log-metric': exp('update', runField),
+  'POST /runs/log-parameter': exp('update', runField),
+  'POST /runs/set-tag': exp('update', runField),
+  'POST /runs/delete-tag': exp('update', runField),
+  'POST /runs/log-batch': exp('update', runField),
+  'POST /runs/log-inputs': exp('update', runField),
+  'POST /runs/outputs': exp('update', runField),
+  'POST /runs/log-model': exp('update', runField),
+  'POST /runs/search': filtered('runs', 'experiment', (run) => run.info.experiment_id),
+  'GET /runs/search': filtered('runs', 'experiment', (run) => run.info.experiment_id),
+  'GET /metrics/get-history': exp('read', runField),
+  'GET /metrics/get-history-bulk-interval': exp(
+    'read',
+    runExperiment(async (r) => {
+      const ids = (await r.message()).run_ids;
+      return str(Array.isArray(ids) ? ids[0] : ids);
+    }),
+  ),
+  'GET /artifacts/list': exp('read', runField),
+  'POST /logged-models': exp('update', field('experiment_id')),
+  'POST /logged-models/search': filtered('models', 'experiment', (m) => m.info.experiment_id),
+  'GET /logged-models/:model_id': exp('read', loggedModelExperiment),
+  'PATCH /logged-models/:model_id': exp('update', loggedModelExperiment),
+  'DELETE /logged-models/:model_id': exp('delete', loggedModelExperiment),
+  'PATCH /logged-models/:model_id/tags': exp('update', loggedModelExperiment),
+  'DELETE /logged-models/:model_id/tags/:tag_key': exp('update', loggedModelExperiment),
+  'POST /logged-models/:model_id/params': exp('update', loggedModelExperiment),
+  'POST /registered-models/create': {
+    action: 'create',
+    created: { type: 'registered_model', id: (b) => str(b?.registered_model?.name) },
+  },
+  'GET /registered-models/get': model('read'),
+  'POST /registered-models/rename': model('manage'),
+  'PATCH /registered-models/update': model('update'),
+  'DELETE /registered-models/delete': model('delete'),
+  'GET /registered-models/search': filtered('registered_models', 'registered_model', (m) => m.name),
+  'POST /registered-models/search': filtered('registered_models', 'registered_model', (m) => m.name),
+  'POST /registered-models/get-latest-versions': model('read'),
+  'GET /registered-models/get-latest-versions': model('read'),
+  'POST /registered-models/set-tag': model('update'),
+  'DELETE /registered-models/delete-tag': model('update'),
+  'POST /registered-models/alias': model('update'),
+  'DELETE /registered-models/alias': model('delete'),
+  'GET /registered-models/alias': model('read'),
+  'POST /model-versions/create': model('update'),
+  'GET /model-versions/get': model('read'),
+  'PATCH /model-versions/update': model('update'),
+  'DELETE /model-versions/delete': model('delete'),
+  'POST /model-versions/transition-stage': model('update'),
+  'GET /model-versions/search': filtered('model_versions', 'registered_model', (v) => v.name),
+  'POST /model-versions/search': filtered('model_versions', 'registered_model', (v) => v.name),
+  'GET /model-versions/get-download-uri': model('read'),
+  'POST /model-versions/set-tag': model('update'),
+  'DELETE /model-versions/delete-tag': model('update'),
+};
+
+const NATIVE: Record<string, Rule> = {
+  'GET /openapi.json': { action: 'public' },
+  'GET /experiments': filtered('items', 'experiment', (e) => e.experimentId),
+  'POST /experiments': { action: 'create', created: { type: 'experiment', id: (b) => str(b?.experimentId) } },
+  'GET /experiments/by-name/:name': exp('read', experimentByName),
+  'GET /experiments/:id': exp('read', param('id')),
+  'PATCH /experiments/:id': exp('update', param('id')),
+  'DELETE /experiments/:id': exp('delete', param('id')),
+  'POST /experiments/:id/restore': exp('delete', param('id')),
+  'POST /runs': exp('update', async (r) => str((await r.message()).experimentId) ?? '0'),
+  'POST /runs/search': filtered('items', 'experiment', (run) => run.info.experimentId),
+  'GET /runs/:id': exp('read', runParam),
+  'PATCH /runs/:id': exp('update', runParam),
+  'DELETE /runs/:id': exp('delete', runParam),
+  'POST /runs/:id/restore': exp('delete', runParam),
+  'POST /runs/:id/batch': exp('update', runParam),
+  'POST /runs/:id/inputs': exp('update', runParam),
+  'GET /runs/:id/metrics/:key{.+}': exp('read', runParam),
+  'GET /runs/:id/artifacts': exp('read', runParam),
+  'GET /registered-models': filtered('items', 'registered_model', (m) => m.name),
+  'POST /registered-models': {
+    action: 'create',
+    created: { type: 'registered_model', id: (b) => str(b?.name) },
+  },
+  'GET /registered-models/:name': model('read', param('name')),
+  'PATCH /registered-models/:name': model('manage', param('name')),
+  'DELETE /registered-models/:name': model('delete', param('name')),
+  'GET /registered-models/:name/versions': model('read', param('name')),
+  'POST /registered-models/:name/versions': model('update', param('name')),
+  'GET /registered-models/:name/versions/:ref': model('read', param('name')),
+  'GET /registered-models/:name/aliases/history': model('read', param('name')),
+  'PUT /registered-models/:name/aliases/:alias': model('update', param('name')),
+  'DELETE /registered-models/:name/aliases/:alias': model('delete', param('name')),
+  'GET /lineage/model-versions/:name/:ref': model('read', param('name')),
+  'GET /users': { action: 'admin' },
+  'POST /users': { action: 'admin' },
+  'DELETE /users/:name': { action: 'admin' },
+  'PATCH /users/:name': { action: 'admin' },
+  'GET /tokens': { action: 'authenticated' },
+  'POST /tokens': { action: 'authenticated' },
+  'DELETE /tokens/:id': { action: 'authenticated' },
+  'GET /permissions': { action: 'admin' },
+  'PUT /permissions': { action: 'admin' },
+  'DELETE /permissions': { action: 'admin' },
+  'GET /audit': { action: 'admin' },
+  'GET /whoami': { action: 'authenticated' },
+  'POST /session': { action: 'public' },
+  'DELETE /session': { action: 'authenticated' },
+};
+
+const OTHER: Record<string, Rule> = {
+  'GET /health': { action: 'public' },
+  'GET /version': { action: 'public' },
+  'GET /api/2.0/mlflow-artifacts/artifacts': exp('read', artifactExperiment),
+  'GET /api/2.0/mlflow-artifacts/artifacts/*': exp('read', artifactExperiment),
+  'PUT /api/2.0/mlflow-artifacts/artifacts/*': exp('update', artifactExperiment),
+  'DELETE /api/2.0/mlflow-artifacts/artifacts/*': exp('delete', artifactExperiment),
+};
+
+const MLFLOW_PREFIX = /^\/(?:ajax-)?api\/2\.0\/mlflow(?=\/)/;
+
+/** The rule of a matched route (`METHOD /hono/path`), or undefined: deny. */
+export function ruleFor(method: string, routePath: string): Rule | undefined {
+  if (MLFLOW_PREFIX.test(routePath)) return MLFLOW[`${method} ${routePath.replace(MLFLOW_PREFIX, '')}`];
+  if (routePath.startsWith('/api/v1/')) return NATIVE[`${method} ${routePath.slice('/api/v1'.length)}`];
+  return OTHER[`${method} ${routePath}`];
+}
+
+/** Lets other modules (serving, data, UI) register the rules of their routes beside the routes themselves. */
+export function addRules(prefix: '' | '/api/v1', rules: Record<string, Rule>): void {
+  const table = prefix === '/api/v1' ? NATIVE : OTHER;
+  for (const [key, rule] of Object.entries(rules)) table[key] = rule;
+}

@@ -1,0 +1,321 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { matchedRoutes } from 'hono/route';
+import { sha256 } from '../auth/secrets.js';
+import { atLeast, type Permission, type Principal } from '../auth/types.js';
+import { MloopError } from '../core/errors.js';
+import { type RequestView, ruleFor } from './access-policy.js';
+import { errorResponse } from './http-errors.js';
+import { RateLimiter } from './rate-limit.js';
+import type { Services } from './services.js';
+
+export interface SecurityOptions {
+  /** Require authentication and enforce permissions (`mloop server --auth`). */
+  auth: boolean;
+  /** Host header values accepted (DNS-rebinding defence); '*' accepts any. */
+  allowedHosts: string[] | '*';
+  /** Origins allowed to call the API from a browser; none by default. */
+  corsOrigins: string[];
+  /** Requests per second per token (or user, or address), with a burst allowance; undefined for no limit. */
+  rateLimit?: { perSecond: number; burst: number };
+}
+
+export const SESSION_COOKIE = 'mloop_session';
+export const csrfTokenFor = (session: string): string => sha256(`csrf:${session}`).slice(0, 32);
+
+const ANONYMOUS: Principal = { user: 'anonymous', role: 'admin', via: 'anonymous' };
+const NEED: Record<string, Permission> = { read: 'READ', update: 'EDIT', delete: 'MANAGE', manage: 'MANAGE' };
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    principal: Principal;
+  }
+}
+
+function fail(c: Context, err: MloopError, headers: Record<string, string> = {}): Response {
+  const { status, body } = errorResponse(err);
+  return c.json(body, status, headers);
+}
+
+/** Browser-facing protections that hold with or without authentication (CVE-2023-43472, CVE-2025-14279). */
+export function browserProtections(opts: SecurityOptions): MiddlewareHandler {
+  return async (c, next) => {
+    const host = (c.req.header('host') ?? new URL(c.req.url).host).toLowerCase();
+    if (
+      opts.allowedHosts !== '*' &&
+      !opts.allowedHosts.includes(host) &&
+      !opts.allowedHosts.includes(host.replace(/:\d+$/, ''))
+    ) {
+      return c.text(
+        `Invalid Host header ${JSON.stringify(host)}: this server answers only to ${opts.allowedHosts.join(', ')} (set --allowed-hosts).`,
+        403,
+      );
+    }
+    const origin = c.req.header('origin');
+    const sameOrigin = origin !== undefined && new URL(origin, 'http://x').host.toLowerCase() === host;
+    const allowed = origin !== undefined && opts.corsOrigins.includes(origin);
+    if (origin && !sameOrigin && !allowed && !SAFE_METHODS.has(c.req.method)) {
+      return c.text(
+        `Cross-origin request from ${origin} refused: CORS is off unless --cors-origins allows the origin.`,
+        403,
+      );
+    }
+    if (allowed && c.req.method === 'OPTIONS') {
+      return c.body(null, 204, corsHeaders(origin!));
+    }
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'no-referrer');
+    if (allowed) for (const [k, v] of Object.entries(corsHeaders(origin!))) c.header(k, v);
+    if ((c.res.headers.get('content-type') ?? '').startsWith('text/html')) {
+      c.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      );
+    }
+  };
+}
+
+function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE',
+    'Access-Control-Allow-Headers': 'authorization, content-type, x-csrf-token',
+    Vary: 'Origin',
+  };
+}
+
+/**
+ * Authentication, rate limits, authorization against the policy table, creator grants, search filtering and the
+ * audit record of every write. With authentication off everyone acts as `anonymous` with full rights, and writes
+ * are still audited.
+ */
+export function accessControl(services: () => Services, opts: SecurityOptions): MiddlewareHandler {
+  const limiter = opts.rateLimit
+    ? new RateLimiter(opts.rateLimit.perSecond, opts.rateLimit.burst)
+    : undefined;
+  return async (c, next) => {
+    const s = services();
+    const route = matchedRoutes(c).find((r) => r.method !== 'ALL') ?? matchedRoutes(c).at(-1);
+    const rule = route ? ruleFor(c.req.method === 'HEAD' ? 'GET' : c.req.method, route.path) : undefined;
+    let message: Promise<Record<string, unknown>> | undefined;
+    const view: RequestView = { c, services: s, message: () => (message ??= readLenient(c)) };
+    let resource: string | undefined;
+
+    let principal = ANONYMOUS;
+    if (opts.auth && rule?.action !== 'public') {
+      const found = await authenticate(c, s);
+      if (found instanceof Response) return found;
+      if (!found) {
+        return fail(
+          c,
+          new MloopError(
+            'UNAUTHENTICATED',
+            'Authentication required: send a bearer token (MLFLOW_TRACKING_TOKEN) or basic credentials.',
+          ),
+          {
+            'WWW-Authenticate': 'Basic realm="mloop", charset="UTF-8"',
+          },
+        );
+      }
+      principal = found;
+    }
+    c.set('principal', principal);
+
+    if (limiter && principal.via !== 'anonymous') {
+      const wait = limiter.take(principal.tokenId ?? principal.user);
+      if (wait > 0) {
+        return fail(
+          c,
+          new MloopError(
+            'REQUEST_LIMIT_EXCEEDED',
+            `Rate limit of ${limiter.perSecond} requests/s exceeded; retry in ${wait} s.`,
+          ),
+          {
+            'Retry-After': String(wait),
+          },
+        );
+      }
+    }
+
+    if (opts.auth) {
+      if (!rule && route && route.method !== 'ALL') {
+        return fail(
+          c,
+          new MloopError(
+            'PERMISSION_DENIED',
+            `No access rule covers ${c.req.method} ${route.path}; it is refused until one does.`,
+          ),
+        );
+      }
+      if (rule) {
+        const denied = await authorize(rule, principal, view, s);
+        if (denied) return fail(c, denied);
+        if (rule.resource) {
+          const id = await rule.resource.locate(view);
+          if (id) resource = `${rule.resource.type}:${id}`;
+        }
+      }
+    }
+
+    await next();
+
+    if (rule?.created && principal.via !== 'anonymous' && c.res.status < 300) {
+      const id = rule.created.id(
+        await c.res
+          .clone()
+          .json()
+          .catch(() => undefined),
+      );
+      if (id) {
+        resource = `${rule.created.type}:${id}`;
+        await s.permissions.grant({
+          resourceType: rule.created.type,
+          resourceId: id,
+          user: principal.user,
+          permission: 'MANAGE',
+        });
+      }
+    }
+    if (opts.auth && rule?.filter && principal.role !== 'admin' && c.res.status === 200) {
+      const body = await c.res
+        .clone()
+        .json()
+        .catch(() => undefined);
+      const items = rule.filter.list(body);
+      if (items) {
+        const perms = await s.permissions.effectiveMany(
+          principal,
+          rule.filter.type,
+          items.map(rule.filter.id),
+        );
+        rule.filter.set(
+          body,
+          items.filter((i) => atLeast(perms.get(rule.filter!.id(i)) ?? 'NO_PERMISSIONS', 'READ')),
+        );
+        const headers = new Headers(c.res.headers);
+        headers.delete('content-length');
+        c.res = new Response(JSON.stringify(body), { status: c.res.status, headers });
+      }
+    }
+    if (!SAFE_METHODS.has(c.req.method)) {
+      await s.audit.record({
+        timestamp: Date.now(),
+        actor: principal.user,
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        ...(resource ? { resource } : {}),
+        ...(clientAddress(c) ? { ip: clientAddress(c)! } : {}),
+      });
+    }
+  };
+}
+
+async function authorize(
+  rule: NonNullable<ReturnType<typeof ruleFor>>,
+  p: Principal,
+  view: RequestView,
+  s: Services,
+): Promise<MloopError | undefined> {
+  const denied = (what: string) =>
+    new MloopError('PERMISSION_DENIED', `Permission denied: user '${p.user}' (${p.role}) cannot ${what}.`);
+  switch (rule.action) {
+    case 'public':
+    case 'authenticated':
+      return undefined;
+    case 'admin':
+      return p.role === 'admin' ? undefined : denied('do this; it needs the admin role');
+    case 'create':
+      return p.role === 'viewer' ? denied('create resources; it needs the editor or admin role') : undefined;
+    default: {
+      const need = NEED[rule.action]!;
+      if (!rule.resource)
+        return atLeast(p.role === 'editor' ? 'EDIT' : p.role === 'admin' ? 'MANAGE' : 'READ', need)
+          ? undefined
+          : denied(rule.action);
+      const id = await rule.resource.locate(view);
+      // An unknown resource falls back to the role's default; the handler then answers 400 or 404.
+      const have =
+        id === undefined
+          ? p.role === 'admin'
+            ? 'MANAGE'
+            : p.role === 'editor'
+              ? 'EDIT'
+              : 'READ'
+          : await s.permissions.effective(p, rule.resource.type, id);
+      return atLeast(have, need)
+        ? undefined
+        : denied(
+            `${rule.action} ${rule.resource.type.replace('_', ' ')} ${id ?? ''}`.trim() +
+              ` (has ${have}, needs ${need})`,
+          );
+    }
+  }
+}
+
+async function authenticate(c: Context, s: Services): Promise<Principal | undefined | Response> {
+  const header = c.req.header('authorization') ?? '';
+  const [scheme, value = ''] = header.split(/\s+/, 2);
+  if (scheme?.toLowerCase() === 'bearer') return s.users.authenticateToken(value.trim());
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    const user = decoded.slice(0, colon);
+    const secret = decoded.slice(colon + 1);
+    // A token works as the password too, for clients that only speak basic auth.
+    const viaToken = secret.startsWith('mlt_') ? await s.users.authenticateToken(secret) : undefined;
+    if (viaToken) return viaToken.user === user ? viaToken : undefined;
+    return s.users.authenticatePassword(user, secret);
+  }
+  const session = getCookie(c, SESSION_COOKIE);
+  if (session) {
+    const p = await s.users.authenticateToken(session);
+    if (!p) return undefined;
+    // Cookies ride along cross-site; a state-changing request must also prove it read the CSRF token.
+    if (
+      !SAFE_METHODS.has(c.req.method) &&
+      c.req.header('x-csrf-token') !== csrfTokenFor(session) &&
+      !c.req.path.endsWith('/session')
+    ) {
+      return fail(
+        c,
+        new MloopError(
+          'PERMISSION_DENIED',
+          'Missing or wrong x-csrf-token header for a session-authenticated request.',
+        ),
+      );
+    }
+    return { ...p, via: 'session' };
+  }
+  return undefined;
+}
+
+async function readLenient(c: Context): Promise<Record<string, unknown>> {
+  const url = new URL(c.req.url);
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') {
+    const out: Record<string, unknown> = {};
+    for (const key of new Set(url.searchParams.keys())) {
+      const all = url.searchParams.getAll(key);
+      out[key] = all.length > 1 ? all : all[0];
+    }
+    if (Object.keys(out).length) return out;
+  }
+  if (c.req.path.startsWith('/api/2.0/mlflow-artifacts/')) return {};
+  try {
+    const parsed: unknown = JSON.parse(await c.req.text());
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+function clientAddress(c: Context): string | undefined {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress;
+}
