@@ -29,17 +29,21 @@ export interface RequestView {
   message(): Promise<Record<string, unknown>>;
 }
 
+/** Response bodies and their items, read by shape rather than by type. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON, see above
+type Json = any;
+
 export interface Rule {
   action: Action;
   resource?: { type: ResourceType; locate: (r: RequestView) => Promise<string | undefined> };
   /** For `create`: the id of what was created, read from the JSON response. */
-  created?: { type: ResourceType; id: (body: any) => string | undefined };
+  created?: { type: ResourceType; id: (body: Json) => string | undefined };
   /** For searches: items the caller may not READ are removed from the JSON response. */
   filter?: {
-    list: (body: any) => any[] | undefined;
+    list: (body: Json) => Json[] | undefined;
     set: (body: any, items: any[]) => void;
     type: ResourceType;
-    id: (item: any) => string;
+    id: (item: Json) => string;
   };
 }
 
@@ -68,7 +72,7 @@ const experimentByName = async (r: RequestView) => {
   const name = str((await r.message()).experiment_name) ?? r.c.req.param('name');
   return name
     ? r.services.experiments.getByName(name).then(
-        (e) => e.experimentId,
+        (e: Json) => e.experimentId,
         () => undefined,
       )
     : undefined;
@@ -77,7 +81,7 @@ const loggedModelExperiment = async (r: RequestView) => {
   const id = r.c.req.param('model_id');
   return id
     ? r.services.loggedModels.get(id).then(
-        (m) => m.experimentId,
+        (m: Json) => m.experimentId,
         () => undefined,
       )
     : undefined;
@@ -100,21 +104,21 @@ const model = (action: Action, locate: Locate = field('name')): Rule => ({
   action,
   resource: { type: 'registered_model', locate },
 });
-const filtered = (key: string, type: ResourceType, id: (item: any) => string): Rule => ({
+const filtered = (key: string, type: ResourceType, id: (item: Json) => string): Rule => ({
   action: 'read',
-  filter: { list: (b) => b?.[key], set: (b, items) => (b[key] = items), type, id },
+  filter: { list: (b: Json) => b?.[key], set: (b, items) => (b[key] = items), type, id },
 });
 
 const MLFLOW: Record<string, Rule> = {
   'POST /experiments/create': {
     action: 'create',
-    created: { type: 'experiment', id: (b) => str(b?.experiment_id) },
+    created: { type: 'experiment', id: (b: Json) => str(b?.experiment_id) },
   },
   'GET /experiments/get': exp('read', field('experiment_id')),
   'GET /experiments/get-by-name': exp('read', experimentByName),
-  'POST /experiments/search': filtered('experiments', 'experiment', (e) => e.experiment_id),
-  'GET /experiments/search': filtered('experiments', 'experiment', (e) => e.experiment_id),
-  'GET /experiments/list': filtered('experiments', 'experiment', (e) => e.experiment_id),
+  'POST /experiments/search': filtered('experiments', 'experiment', (e: Json) => e.experiment_id),
+  'GET /experiments/search': filtered('experiments', 'experiment', (e: Json) => e.experiment_id),
+  'GET /experiments/list': filtered('experiments', 'experiment', (e: Json) => e.experiment_id),
   'POST /experiments/delete': exp('delete', field('experiment_id')),
   'POST /experiments/restore': exp('delete', field('experiment_id')),
   'POST /experiments/update': exp('update', field('experiment_id')),
@@ -133,8 +137,8 @@ const MLFLOW: Record<string, Rule> = {
   'POST /runs/log-inputs': exp('update', runField),
   'POST /runs/outputs': exp('update', runField),
   'POST /runs/log-model': exp('update', runField),
-  'POST /runs/search': filtered('runs', 'experiment', (run) => run.info.experiment_id),
-  'GET /runs/search': filtered('runs', 'experiment', (run) => run.info.experiment_id),
+  'POST /runs/search': filtered('runs', 'experiment', (run: Json) => run.info.experiment_id),
+  'GET /runs/search': filtered('runs', 'experiment', (run: Json) => run.info.experiment_id),
   'GET /metrics/get-history': exp('read', runField),
   'GET /metrics/get-history-bulk-interval': exp(
     'read',
@@ -145,7 +149,7 @@ const MLFLOW: Record<string, Rule> = {
   ),
   'GET /artifacts/list': exp('read', runField),
   'POST /logged-models': exp('update', field('experiment_id')),
-  'POST /logged-models/search': filtered('models', 'experiment', (m) => m.info.experiment_id),
+  'POST /logged-models/search': filtered('models', 'experiment', (m: Json) => m.info.experiment_id),
   'GET /logged-models/:model_id': exp('read', loggedModelExperiment),
   'PATCH /logged-models/:model_id': exp('update', loggedModelExperiment),
   'DELETE /logged-models/:model_id': exp('delete', loggedModelExperiment),
@@ -154,14 +158,14 @@ const MLFLOW: Record<string, Rule> = {
   'POST /logged-models/:model_id/params': exp('update', loggedModelExperiment),
   'POST /registered-models/create': {
     action: 'create',
-    created: { type: 'registered_model', id: (b) => str(b?.registered_model?.name) },
+    created: { type: 'registered_model', id: (b: Json) => str(b?.registered_model?.name) },
   },
   'GET /registered-models/get': model('read'),
   'POST /registered-models/rename': model('manage'),
   'PATCH /registered-models/update': model('update'),
   'DELETE /registered-models/delete': model('delete'),
-  'GET /registered-models/search': filtered('registered_models', 'registered_model', (m) => m.name),
-  'POST /registered-models/search': filtered('registered_models', 'registered_model', (m) => m.name),
+  'GET /registered-models/search': filtered('registered_models', 'registered_model', (m: Json) => m.name),
+  'POST /registered-models/search': filtered('registered_models', 'registered_model', (m: Json) => m.name),
   'POST /registered-models/get-latest-versions': model('read'),
   'GET /registered-models/get-latest-versions': model('read'),
   'POST /registered-models/set-tag': model('update'),
@@ -174,8 +178,8 @@ const MLFLOW: Record<string, Rule> = {
   'PATCH /model-versions/update': model('update'),
   'DELETE /model-versions/delete': model('delete'),
   'POST /model-versions/transition-stage': model('update'),
-  'GET /model-versions/search': filtered('model_versions', 'registered_model', (v) => v.name),
-  'POST /model-versions/search': filtered('model_versions', 'registered_model', (v) => v.name),
+  'GET /model-versions/search': filtered('model_versions', 'registered_model', (v: Json) => v.name),
+  'POST /model-versions/search': filtered('model_versions', 'registered_model', (v: Json) => v.name),
   'GET /model-versions/get-download-uri': model('read'),
   'POST /model-versions/set-tag': model('update'),
   'DELETE /model-versions/delete-tag': model('update'),
@@ -183,15 +187,18 @@ const MLFLOW: Record<string, Rule> = {
 
 const NATIVE: Record<string, Rule> = {
   'GET /openapi.json': { action: 'public' },
-  'GET /experiments': filtered('items', 'experiment', (e) => e.experimentId),
-  'POST /experiments': { action: 'create', created: { type: 'experiment', id: (b) => str(b?.experimentId) } },
+  'GET /experiments': filtered('items', 'experiment', (e: Json) => e.experimentId),
+  'POST /experiments': {
+    action: 'create',
+    created: { type: 'experiment', id: (b: Json) => str(b?.experimentId) },
+  },
   'GET /experiments/by-name/:name': exp('read', experimentByName),
   'GET /experiments/:id': exp('read', param('id')),
   'PATCH /experiments/:id': exp('update', param('id')),
   'DELETE /experiments/:id': exp('delete', param('id')),
   'POST /experiments/:id/restore': exp('delete', param('id')),
   'POST /runs': exp('update', async (r) => str((await r.message()).experimentId) ?? '0'),
-  'POST /runs/search': filtered('items', 'experiment', (run) => run.info.experimentId),
+  'POST /runs/search': filtered('items', 'experiment', (run: Json) => run.info.experimentId),
   'GET /runs/:id': exp('read', runParam),
   'PATCH /runs/:id': exp('update', runParam),
   'DELETE /runs/:id': exp('delete', runParam),
@@ -200,10 +207,10 @@ const NATIVE: Record<string, Rule> = {
   'POST /runs/:id/inputs': exp('update', runParam),
   'GET /runs/:id/metrics/:key{.+}': exp('read', runParam),
   'GET /runs/:id/artifacts': exp('read', runParam),
-  'GET /registered-models': filtered('items', 'registered_model', (m) => m.name),
+  'GET /registered-models': filtered('items', 'registered_model', (m: Json) => m.name),
   'POST /registered-models': {
     action: 'create',
-    created: { type: 'registered_model', id: (b) => str(b?.name) },
+    created: { type: 'registered_model', id: (b: Json) => str(b?.name) },
   },
   'GET /registered-models/:name': model('read', param('name')),
   'PATCH /registered-models/:name': model('manage', param('name')),
