@@ -41,7 +41,7 @@ export interface Rule {
   /** For searches: items the caller may not READ are removed from the JSON response. */
   filter?: {
     list: (body: Json) => Json[] | undefined;
-    set: (body: any, items: any[]) => void;
+    set: (body: Json, items: Json[]) => void;
     type: ResourceType;
     id: (item: Json) => string;
   };
