@@ -6,6 +6,19 @@ import { MloopConnectionError } from '../sdk/errors.js';
 import type { ViewType } from '../sdk/types.js';
 import { CliError } from './cli-error.js';
 
+/** Credentials for a server with --auth: MLOOP_TOKEN or MLFLOW_TRACKING_TOKEN, else MLflow's username/password. */
+export function credentials(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const token = env.MLOOP_TOKEN ?? env.MLFLOW_TRACKING_TOKEN;
+  if (token) return { authorization: `Bearer ${token}` };
+  if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
+    const basic = Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString(
+      'base64',
+    );
+    return { authorization: `Basic ${basic}` };
+  }
+  return {};
+}
+
 /** The OS user, recorded as the actor of registry changes made from the CLI. */
 function currentUser(): string | undefined {
   try {
@@ -70,7 +83,9 @@ export async function withClient<T>(
     );
   }
   try {
-    return await action(new MloopClient({ baseUrl: target.url, actor: currentUser() }));
+    return await action(
+      new MloopClient({ baseUrl: target.url, actor: currentUser(), headers: credentials() }),
+    );
   } catch (err) {
     if (!(err instanceof MloopConnectionError)) throw err;
     const from = target.source === 'default' ? 'the default server URL' : `set by ${target.source}`;

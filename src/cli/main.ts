@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isMloopError } from '../core/errors.js';
 import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
+import { registerAccessCommands } from './access-commands.js';
 import { CliError } from './cli-error.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerModelsCommand } from './models-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerExperimentsCommand(program);
   registerRunsCommand(program);
   registerModelsCommand(program);
+  registerAccessCommands(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { resolveConfig } from '../config/config.js';
+import { isLoopback, resolveConfig } from '../config/config.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -16,6 +16,22 @@ export function registerServerCommand(program: Command): void {
       '--artifacts <uri>',
       'artifact store: file:///dir or s3://bucket/prefix (env MLOOP_ARTIFACTS_URI)',
     )
+    .option(
+      '--auth',
+      'require authentication (users and tokens: mloop users / mloop tokens) (env MLOOP_AUTH=true)',
+    )
+    .option(
+      '--allowed-hosts <list>',
+      'Host header values to answer, comma-separated, or * (env MLOOP_ALLOWED_HOSTS)',
+    )
+    .option(
+      '--cors-origins <list>',
+      'browser origins allowed to call the API, comma-separated (env MLOOP_CORS_ORIGINS)',
+    )
+    .option(
+      '--rate-limit <rate>',
+      'requests per second per token, e.g. 200/s, or off (default 200/s with --auth)',
+    )
     .option('--json', 'print the listening address as JSON once ready')
     .action(
       async (opts: {
@@ -25,13 +41,32 @@ export function registerServerCommand(program: Command): void {
         store?: string;
         artifacts?: string;
         json?: boolean;
+        auth?: boolean;
+        allowedHosts?: string;
+        corsOrigins?: string;
+        rateLimit?: string;
       }) => {
-        const config = resolveConfig(opts);
+        let config = resolveConfig(opts);
+        const warnings: string[] = [];
+        if (!config.auth && !isLoopback(config.host)) {
+          warnings.push(
+            `Authentication is off, so the server listens on 127.0.0.1 only, not ${config.host}. Add users (mloop users add) and start with --auth to serve other machines.`,
+          );
+          config = resolveConfig({ ...opts, host: '127.0.0.1' });
+        }
         const [{ startServer }, { redact }] = await Promise.all([
           import('../server/start.js'),
           import('../store/open-store.js'),
         ]);
         const server = await startServer(config);
+        for (const w of warnings) console.error(`mloop: ${w}`);
+        if (config.auth) {
+          const users = await server.services.users.count();
+          if (users === 0)
+            console.error(
+              'mloop: --auth is on and there are no users yet: run `mloop users add NAME --role admin --home DIR`.',
+            );
+        }
         if (opts.json) {
           console.log(
             JSON.stringify({
@@ -39,12 +74,14 @@ export function registerServerCommand(program: Command): void {
               store: redact(config.store),
               artifacts: config.artifacts,
               home: config.home,
+              auth: config.auth,
             }),
           );
         } else {
           console.log(`mloop server listening on ${server.url}`);
           console.log(`  store:     ${redact(config.store)}`);
           console.log(`  artifacts: ${config.artifacts}`);
+          console.log(`  auth:      ${config.auth ? 'on' : 'off (local use only)'}`);
           console.log(`  MLflow clients: export MLFLOW_TRACKING_URI=${server.url}`);
         }
         await new Promise<void>((resolveStop) => {

@@ -89,8 +89,8 @@ export function registryRoutes(services: () => Services): Hono {
 
 const name = (c: Context): string => validateModelName(c.req.param('name'), 'name');
 
-/** Who moved an alias: the authenticated user once auth exists; until then what the client says it is. */
-const actor = (c: Context): string => c.req.header('x-mloop-actor')?.slice(0, 256) || 'anonymous';
+/** Who moved an alias: the authenticated user, or without authentication what the client says it is. */
+const actor = (c: Context): string => c.get('principal')?.user ?? 'anonymous';
 
 const pageOf = <T>(page: { items: T[]; nextPageToken?: string }) =>
   page.nextPageToken ? { items: page.items, nextPageToken: page.nextPageToken } : { items: page.items };

@@ -4,6 +4,7 @@ import { MloopApiError, MloopConnectionError, networkReason } from './errors.js'
 import type {
   AliasEvent,
   ArtifactListing,
+  AuditEntry,
   ClientOptions,
   CreateExperimentInput,
   CreateModelVersionInput,
@@ -20,10 +21,13 @@ import type {
   Page,
   PageOptions,
   RegisteredModel,
+  Role,
   Run,
   RunInfo,
   SearchRunsInput,
+  TokenInfo,
   UpdateRunInput,
+  User,
 } from './types.js';
 
 type Query = Record<string, string | number | string[] | undefined>;
@@ -207,6 +211,45 @@ export class MloopClient {
 
   lineage(name: string, ref: string): Promise<LineageGraph> {
     return this.#request('GET', `/lineage/model-versions/${seg(name)}/${seg(ref)}`);
+  }
+
+  whoAmI(): Promise<{ user: string; role: Role; via: string }> {
+    return this.#request('GET', '/whoami');
+  }
+
+  listUsers(): Promise<{ items: User[] }> {
+    return this.#request('GET', '/users');
+  }
+
+  addUser(input: { name: string; role: Role; password?: string }): Promise<User> {
+    return this.#request('POST', '/users', { body: input });
+  }
+
+  async removeUser(name: string): Promise<void> {
+    await this.#request('DELETE', `/users/${seg(name)}`);
+  }
+
+  /** The returned `token` is the secret; it is shown only in this answer. */
+  createToken(
+    input: { name?: string; expiresInDays?: number; user?: string } = {},
+  ): Promise<TokenInfo & { token: string }> {
+    return this.#request('POST', '/tokens', { body: input });
+  }
+
+  listTokens(options: { user?: string; all?: boolean } = {}): Promise<{ items: TokenInfo[] }> {
+    return this.#request('GET', '/tokens', {
+      query: { user: options.user, all: options.all ? 'true' : undefined },
+    });
+  }
+
+  revokeToken(id: string): Promise<TokenInfo> {
+    return this.#request('DELETE', `/tokens/${seg(id)}`);
+  }
+
+  listAudit(
+    options: { since?: number; user?: string; limit?: number } = {},
+  ): Promise<{ items: AuditEntry[] }> {
+    return this.#request('GET', '/audit', { query: { ...options } });
   }
 
   openApi(): Promise<Record<string, unknown>> {

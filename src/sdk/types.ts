@@ -114,3 +114,6 @@ export interface CreateModelVersionInput {
   description?: string;
   tags?: Tag[];
 }
+
+export type { AuditEntry } from '../audit/audit-service.js';
+export type { Role, TokenInfo, User } from '../auth/types.js';

@@ -52,21 +52,6 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     accessControl(() => services, security),
   );
 
-  app.use('/api/*', async (c, next) => {
-    if (c.req.path.startsWith('/api/2.0/mlflow-artifacts/')) return next();
-    return bodyLimit({
-      maxSize: MAX_JSON_BODY,
-      onError: (ctx) =>
-        ctx.json(
-          {
-            error_code: 'INVALID_PARAMETER_VALUE',
-            message: `Request body exceeds the limit of ${MAX_JSON_BODY} bytes.`,
-          },
-          413,
-        ),
-    })(c, next);
-  });
-
   app.get('/health', (c) => c.text('OK'));
   app.get('/version', (c) => c.text(VERSION));
   mountMlflow(app, () => services);

@@ -98,13 +98,51 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
     : undefined;
   return async (c, next) => {
     const s = services();
+    const audit = {
+      principal: undefined as Principal | undefined,
+      resource: undefined as string | undefined,
+    };
+    let status: number | undefined;
+    try {
+      const response = await guarded(c, next, s, audit);
+      status = response?.status;
+      return response;
+    } catch (err) {
+      status = errorResponse(err).status;
+      throw err;
+    } finally {
+      if (!SAFE_METHODS.has(c.req.method)) {
+        const ip = clientAddress(c);
+        await s.audit.record({
+          timestamp: Date.now(),
+          actor: audit.principal?.user ?? 'unauthenticated',
+          method: c.req.method,
+          path: new URL(c.req.url).pathname,
+          status: status ?? c.res.status,
+          ...(audit.resource ? { resource: audit.resource } : {}),
+          ...(ip ? { ip } : {}),
+        });
+      }
+    }
+  };
+
+  async function guarded(
+    c: Context,
+    next: () => Promise<void>,
+    s: Services,
+    audit: { principal: Principal | undefined; resource: string | undefined },
+  ): Promise<Response | undefined> {
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL') ?? matchedRoutes(c).at(-1);
     const rule = route ? ruleFor(c.req.method === 'HEAD' ? 'GET' : c.req.method, route.path) : undefined;
     let message: Promise<Record<string, unknown>> | undefined;
     const view: RequestView = { c, services: s, message: () => (message ??= readLenient(c)) };
     let resource: string | undefined;
 
-    let principal = ANONYMOUS;
+    // Without authentication nobody is verified; the client's own word is kept for the audit log.
+    let principal: Principal = {
+      ...ANONYMOUS,
+      user: c.req.header('x-mloop-actor')?.slice(0, 256) || ANONYMOUS.user,
+    };
     if (opts.auth && rule?.action !== 'public') {
       const found = await authenticate(c, s);
       if (found instanceof Response) return found;
@@ -123,6 +161,7 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
       principal = found;
     }
     c.set('principal', principal);
+    audit.principal = principal;
 
     if (limiter && principal.via !== 'anonymous') {
       const wait = limiter.take(principal.tokenId ?? principal.user);
@@ -152,10 +191,17 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
       }
       if (rule) {
         const denied = await authorize(rule, principal, view, s);
-        if (denied) return fail(c, denied);
+        if (denied) {
+          if (rule.resource) {
+            const id = await rule.resource.locate(view);
+            if (id) audit.resource = `${rule.resource.type}:${id}`;
+          }
+          return fail(c, denied);
+        }
         if (rule.resource) {
           const id = await rule.resource.locate(view);
           if (id) resource = `${rule.resource.type}:${id}`;
+          audit.resource = resource;
         }
       }
     }
@@ -200,18 +246,9 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
         c.res = new Response(JSON.stringify(body), { status: c.res.status, headers });
       }
     }
-    if (!SAFE_METHODS.has(c.req.method)) {
-      await s.audit.record({
-        timestamp: Date.now(),
-        actor: principal.user,
-        method: c.req.method,
-        path: new URL(c.req.url).pathname,
-        status: c.res.status,
-        ...(resource ? { resource } : {}),
-        ...(clientAddress(c) ? { ip: clientAddress(c)! } : {}),
-      });
-    }
-  };
+    audit.resource = resource;
+    return undefined;
+  }
 }
 
 async function authorize(

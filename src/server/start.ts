@@ -18,7 +18,14 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   const artifacts = openArtifactStore(config.artifacts);
   const services = createServices(store, artifacts);
   await services.experiments.ensureDefault();
-  const app = createApp(services);
+  const app = createApp(services, {
+    security: {
+      auth: config.auth,
+      allowedHosts: config.allowedHosts === '*' ? '*' : [...config.allowedHosts],
+      corsOrigins: [...config.corsOrigins],
+      ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+    },
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s));
     s.once('error', reject);
