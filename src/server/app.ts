@@ -47,6 +47,21 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     ...opts.security,
   };
   app.use('*', browserProtections(security));
+  // Before access control, which may read the body to find the resource a request touches.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path.startsWith('/api/2.0/mlflow-artifacts/')) return next();
+    return bodyLimit({
+      maxSize: MAX_JSON_BODY,
+      onError: (ctx) =>
+        ctx.json(
+          {
+            error_code: 'INVALID_PARAMETER_VALUE',
+            message: `Request body exceeds the limit of ${MAX_JSON_BODY} bytes.`,
+          },
+          413,
+        ),
+    })(c, next);
+  });
   app.use(
     '*',
     accessControl(() => services, security),
