@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { invalid, show } from '../core/errors.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { LocalArtifactStore } from './local/local-artifact-store.js';
-import { S3ArtifactStore, type S3ArtifactStoreOptions } from './s3/s3-artifact-store.js';
+import type { S3ArtifactStoreOptions } from './s3/s3-artifact-store.js';
+import { parseS3Uri } from './s3/s3-uri.js';
 
 const VALID_FORMS = 'use file:///absolute/path, a plain directory path, or s3://bucket/prefix';
 
@@ -16,7 +17,7 @@ export interface OpenArtifactStoreOptions {
 /** Opens the artifact store for a root URI; a local root is created here so a bad location fails at startup. */
 export function openArtifactStore(uri: string, opts: OpenArtifactStoreOptions = {}): ArtifactStore {
   if (uri.trim() === '') throw invalid(`The artifact root is empty: ${VALID_FORMS}.`);
-  if (/^s3:/i.test(uri)) return new S3ArtifactStore(uri, opts.s3);
+  if (/^s3:/i.test(uri)) return lazyS3(uri, opts.s3);
   const dir = localDirectory(uri);
   try {
     mkdirSync(dir, { recursive: true });
@@ -46,4 +47,26 @@ function localDirectory(uri: string): string {
     throw invalid(`Unsupported artifact root ${show(uri)}: ${VALID_FORMS}.`);
   }
   return resolve(uri);
+}
+
+/**
+ * The S3 backend behind a lazy import: the AWS SDK takes about a second to load, which a server on local files
+ * should not pay at every start. The URI is still checked here, at open time.
+ */
+function lazyS3(uri: string, options: S3ArtifactStoreOptions | undefined): ArtifactStore {
+  const { bucket, prefix } = parseS3Uri(uri);
+  let loaded: Promise<ArtifactStore> | undefined;
+  const store = () =>
+    (loaded ??= import('./s3/s3-artifact-store.js').then((m) => new m.S3ArtifactStore(uri, options)));
+  return {
+    uri: `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}`,
+    put: async (path, body) => (await store()).put(path, body),
+    get: async (path) => (await store()).get(path),
+    list: async (prefix) => (await store()).list(prefix),
+    delete: async (path) => (await store()).delete(path),
+    exists: async (path) => (await store()).exists(path),
+    close: async () => {
+      if (loaded) await (await loaded).close?.();
+    },
+  };
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'REQUEST_LIMIT_EXCEEDED'
   | 'RESOURCE_CONFLICT'
   | 'TEMPORARILY_UNAVAILABLE'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_ERROR';
 
 export class MloopError extends Error {

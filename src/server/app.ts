@@ -30,8 +30,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
 
   app.onError((err, c) => {
     const { status, body } = errorResponse(err);
-    if (status >= 500) log(err);
-    return c.json(body, status);
+    if (status === 500) log(err);
+    return c.json(body, status, status === 503 ? { 'Retry-After': '1' } : {});
   });
   app.notFound((c) => {
     const { status, body } = errorResponse(

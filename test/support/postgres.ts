@@ -27,6 +27,9 @@ export interface PostgresCluster {
   readonly url: string;
   /** Stops the server (immediate mode) and removes its temp dir; safe to call twice. */
   stop(): Promise<void>;
+  /** Shuts the server down (fast mode) keeping its data, to test an outage; `resume` starts it on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 interface Runner {
@@ -116,6 +119,27 @@ class Cluster implements PostgresCluster {
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
+  }
+
+  async pause(): Promise<void> {
+    await this.runner.run([join(this.bin, 'pg_ctl'), '-D', this.data, '-m', 'fast', '-w', 'stop']);
+  }
+
+  async resume(): Promise<void> {
+    const port = new URL(this.url).port;
+    await this.runner.run([
+      join(this.bin, 'pg_ctl'),
+      '-D',
+      this.data,
+      '-l',
+      join(this.root, 'postgres.log'),
+      '-o',
+      `-p ${port}`,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
   }
 
   async #stop(): Promise<void> {

@@ -13,6 +13,7 @@ import { invalid, MloopError, notFound, show } from '../../core/errors.js';
 import type { ArtifactEntry, ArtifactObject, ArtifactStore } from '../artifact-store.js';
 import { joinArtifactPath, safeArtifactPath } from '../safe-path.js';
 import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
+import { parseS3Uri } from './s3-uri.js';
 
 export interface S3ArtifactStoreOptions extends S3ConnectionOptions {
   /** Share one client between stores; the store then leaves closing it to the caller. */
@@ -194,19 +195,6 @@ export class S3ArtifactStore implements ArtifactStore {
 }
 
 /** `s3://bucket` or `s3://bucket/some/prefix[/]`; the prefix must itself be a safe artifact path. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/i.exec(uri);
-  const bucket = match?.[1] ?? '';
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw invalid(
-      `Invalid S3 artifact root ${show(uri)}: expected s3://bucket/prefix with a bucket name of 3-63 lowercase ` +
-        'letters, digits, dots or hyphens.',
-    );
-  }
-  const prefix = safeArtifactPath(match?.[2] ?? '', 'S3 artifact root prefix', { allowEmpty: true });
-  return { bucket, prefix };
-}
-
 async function* countBytes(body: Readable, add: (n: number) => void): AsyncGenerator<Buffer> {
   for await (const chunk of body) {
     // Wraps rather than copies: a 12 MB body should not be held twice.
@@ -228,3 +216,5 @@ const httpStatus = (err: unknown): number | undefined =>
   typeof err === 'object' && err !== null && '$metadata' in err
     ? (err.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode
     : undefined;
+
+export { parseS3Uri };

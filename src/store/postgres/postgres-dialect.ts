@@ -46,7 +46,18 @@ export class PostgresStoreDialect implements StoreDialect {
   #kysely?: Kysely<Database>;
 
   constructor(connectionString: string, opts: { maxConnections?: number } = {}) {
-    this.#pool = new pg.Pool({ connectionString, max: opts.maxConnections ?? 10, types });
+    // Fail fast while the database is away, rather than queue requests behind a dead connection.
+    this.#pool = new pg.Pool({
+      connectionString,
+      max: opts.maxConnections ?? 10,
+      types,
+      connectionTimeoutMillis: 3000,
+    });
+    // An idle client losing its connection (a database restart) is not fatal: the pool replaces it.
+    this.#pool.on('error', () => {});
+    // A client that is checked out when the server goes away gets the error as an event too; its query rejects
+    // (and answers 503), so the event itself must not take the process down.
+    this.#pool.on('connect', (client) => client.on('error', () => {}));
   }
 
   createKysely(): Kysely<Database> {
