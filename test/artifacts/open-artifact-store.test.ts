@@ -5,7 +5,6 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../src/artifacts/local/local-artifact-store.js';
 import { openArtifactStore } from '../../src/artifacts/open-artifact-store.js';
-import { S3ArtifactStore } from '../../src/artifacts/s3/s3-artifact-store.js';
 import { resolveS3Connection } from '../../src/artifacts/s3/s3-client.js';
 import { MloopError } from '../../src/core/errors.js';
 

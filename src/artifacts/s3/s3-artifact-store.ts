@@ -9,7 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { invalid, MloopError, notFound, show } from '../../core/errors.js';
+import { MloopError, notFound, show } from '../../core/errors.js';
 import type { ArtifactEntry, ArtifactObject, ArtifactStore } from '../artifact-store.js';
 import { joinArtifactPath, safeArtifactPath } from '../safe-path.js';
 import { createS3Client, type S3ConnectionOptions } from './s3-client.js';
