@@ -163,6 +163,17 @@ async function run(
           : {}),
         note: `${measured.points.toLocaleString('en-US')} points in ${measured.seconds.toFixed(1)}s; server process ${cores(serverCpu)} cores, bench (clients) ${cores(clientCpu)} cores`,
       },
+      {
+        bench: 'ingest',
+        backend,
+        metric: 'server CPU per point',
+        value: (serverCpu * 1e6) / measured.points,
+        unit: 'µs',
+        note:
+          backend === 'sqlite'
+            ? 'user+system time of the mloop process (SQLite runs in it), /proc; load-independent where wall time is not'
+            : 'user+system time of the mloop process only; PostgreSQL backends work in their own processes',
+      },
       { bench: 'ingest', backend, metric: 'log-batch request p50', value: latency.p50, unit: 'ms' },
       { bench: 'ingest', backend, metric: 'log-batch request p99', value: latency.p99, unit: 'ms' },
     ];

@@ -13,7 +13,7 @@ import type { Backends } from './lib/backends.js';
 import { openRawDb } from './lib/raw-db.js';
 import { type Bench, isMain, type Log, runBenches } from './lib/runner.js';
 import { seedSearchRuns } from './lib/seed.js';
-import { post, startMloop } from './lib/server.js';
+import { cpuSeconds, post, startMloop } from './lib/server.js';
 import { now, summarize } from './lib/stats.js';
 import type { ResultRow } from './lib/table.js';
 
@@ -108,7 +108,10 @@ async function run(
     log(`  ${WARMUP} warm-up, ${SEQUENTIAL} sequential, ${CLIENTS}×${PER_CLIENT} concurrent queries …`);
     await timeSamples(WARMUP, search);
     await timeSamples(WARMUP, baseline);
+    const cpu0 = cpuSeconds(server.child.pid);
     const mloop = summarize(await timeSamples(SEQUENTIAL, search));
+    const cpuPerQuery =
+      (((cpuSeconds(server.child.pid) ?? Number.NaN) - (cpu0 ?? Number.NaN)) * 1000) / SEQUENTIAL;
     const rawLatency = summarize(await timeSamples(SEQUENTIAL, baseline));
     const started = now();
     const concurrent = (
@@ -149,6 +152,13 @@ async function run(
         note: `${args.runs.toLocaleString('en-US')} runs seeded in ${seed.seconds.toFixed(1)}s; ${got.length} runs per answer, identical to the baseline's`,
       },
       row('runs/search p99, 1 client', mloop.p99, rawLatency.p99, '≤ 150 ms', 150),
+      {
+        ...info('server CPU per query, 1 client', cpuPerQuery, 'ms'),
+        note:
+          backend === 'sqlite'
+            ? 'user+system time of the mloop process (SQLite runs in it), /proc; load-independent where wall time is not'
+            : 'user+system time of the mloop process only; PostgreSQL backends work in their own processes',
+      },
       info(`runs/search p50, ${CLIENTS} clients`, loaded.p50, 'ms'),
       info(`runs/search p99, ${CLIENTS} clients`, loaded.p99, 'ms'),
       info(`runs/search throughput, ${CLIENTS} clients`, qps, 'q/s'),

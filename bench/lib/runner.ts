@@ -39,14 +39,20 @@ export async function runBenches(benches: readonly Bench[], argv: readonly strin
   } finally {
     await backends.close();
   }
+  const loadAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    platform: process.platform,
+  };
   if (args.json) {
-    const machine = {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      node: process.version,
-      platform: process.platform,
-    };
-    console.log(JSON.stringify({ date: started.toISOString(), machine, args, results }, null, 2));
+    const load = { start: loadAtStart, end: loadAtEnd };
+    console.log(JSON.stringify({ date: started.toISOString(), machine, load, args, results }, null, 2));
+  } else {
+    console.log(
+      `\n${started.toISOString()} · ${machine.cpus} × ${machine.cpu} · Node ${machine.node} · load average (1/5/15 min) at start ${loadAtStart.join(' ')}, at end ${loadAtEnd.join(' ')}`,
+    );
   }
 }
 

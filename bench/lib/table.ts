@@ -18,7 +18,7 @@ export interface ResultRow {
 
 export function formatNumber(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  const digits = unit === 'ms' ? (value < 10 ? 2 : 1) : 0;
+  const digits = unit === 'ms' || unit === 'µs' ? (value < 10 ? 2 : 1) : 0;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 }
 
