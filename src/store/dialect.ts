@@ -27,13 +27,21 @@ export interface StoreDialect {
 
 /** Latest metric per key: the max of (step, timestamp, value), as MLflow defines "latest". */
 export function latestPerKey(rows: readonly MetricTable[]): MetricTable[] {
-  const latest = new Map<string, MetricTable>();
+  // Keyed by run, then by key: no per-row composite string on the ingest path (a batch has one run).
+  const byRun = new Map<string, Map<string, MetricTable>>();
+  let runId: string | undefined;
+  let latest = new Map<string, MetricTable>();
   for (const row of rows) {
-    const id = `${row.run_id}\u0000${row.key}`;
-    const current = latest.get(id);
-    if (!current || isNewer(row, current)) latest.set(id, row);
+    if (row.run_id !== runId) {
+      runId = row.run_id;
+      const known = byRun.get(runId);
+      if (known) latest = known;
+      else byRun.set(runId, (latest = new Map()));
+    }
+    const current = latest.get(row.key);
+    if (!current || isNewer(row, current)) latest.set(row.key, row);
   }
-  return [...latest.values()];
+  return [...byRun.values()].flatMap((perKey) => [...perKey.values()]);
 }
 
 export function isNewer(a: MetricTable, b: MetricTable): boolean {

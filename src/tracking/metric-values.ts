@@ -23,16 +23,32 @@ export function metricValue(value: unknown, field: string): number {
   );
 }
 
-/** One stored point: NaN keeps value 0 with is_nan set, ±Inf is clamped to ±DBL_MAX (MLflow's storage rules). */
+/**
+ * One stored point: NaN keeps value 0 with is_nan set, ±Inf is clamped to ±DBL_MAX (MLflow's storage rules).
+ * `knownKeys` holds keys already validated in the same batch, so a batch of 1000 points over 10 keys checks 10 keys;
+ * well-typed fields skip the general validators (which accept the same values), keeping the ingest loop lean.
+ */
 export function toMetricRow(
   runId: string,
   raw: { key?: unknown; value?: unknown; timestamp?: unknown; step?: unknown },
   field: string,
+  knownKeys?: Set<string>,
 ): MetricTable {
-  const key = validateKey(raw.key, `${field}.key`);
-  const v = metricValue(raw.value, `${field}.value`);
-  const timestamp = requireInt(raw.timestamp, `${field}.timestamp`, { min: 0 });
-  const step = optionalInt(raw.step, `${field}.step`) ?? 0;
+  let key: string;
+  if (typeof raw.key === 'string' && knownKeys?.has(raw.key)) key = raw.key;
+  else {
+    key = validateKey(raw.key, `${field}.key`);
+    knownKeys?.add(key);
+  }
+  const v = typeof raw.value === 'number' ? raw.value : metricValue(raw.value, `${field}.value`);
+  const timestamp =
+    typeof raw.timestamp === 'number' && Number.isSafeInteger(raw.timestamp) && raw.timestamp >= 0
+      ? raw.timestamp
+      : requireInt(raw.timestamp, `${field}.timestamp`, { min: 0 });
+  const step =
+    typeof raw.step === 'number' && Number.isSafeInteger(raw.step)
+      ? raw.step
+      : (optionalInt(raw.step, `${field}.step`) ?? 0);
   const isNan = Number.isNaN(v);
   const value = isNan
     ? 0

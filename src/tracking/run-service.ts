@@ -224,8 +224,10 @@ export class RunService {
       );
     }
     const metrics: MetricTable[] = new Array(rawMetrics.length);
+    const knownKeys = new Set<string>();
     for (let i = 0; i < rawMetrics.length; i++) {
-      metrics[i] = toMetricRow(id, requireObject(rawMetrics[i], `metrics[${i}]`), `metrics[${i}]`);
+      const field = `metrics[${i}]`;
+      metrics[i] = toMetricRow(id, requireObject(rawMetrics[i], field), field, knownKeys);
     }
     const uniqueParams = dedupeParams(params);
     await this.getActiveInfo(id);

@@ -81,10 +81,12 @@ export function trackingMigration(dialect: StoreDialect) {
         .addColumn('is_nan', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('latest_metrics_pk', ['run_id', 'key'])
         .execute();
+      // Search walks this index in value order per key; is_nan before value makes each tier of a metric-ordered search
+      // (values, then NaNs) one index range, instead of a scan of every run's value that checks is_nan row by row.
       await db.schema
         .createIndex('latest_metrics_key_value_idx')
         .on('latest_metrics')
-        .columns(['key', 'value'])
+        .columns(['key', 'is_nan', 'value'])
         .execute();
 
       await db.schema

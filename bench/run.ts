@@ -1,0 +1,6 @@
+/** All benchmarks: `npm run bench -- [--backend sqlite|postgres|all] [--seconds N] [--runs N] [--json]`. */
+import { ingestBench } from './ingest.js';
+import { runBenches } from './lib/runner.js';
+import { searchBench } from './search.js';
+
+await runBenches([ingestBench, searchBench], process.argv.slice(2));
