@@ -1,0 +1,68 @@
+import type { ParamDefs } from '../params.js';
+
+export const GBDT_PARAMS: ParamDefs = {
+  trees: {
+    default: 100,
+    kind: 'int',
+    min: 1,
+    max: 100_000,
+    doc: 'Boosting iterations (one tree per class per iteration for multiclass).',
+  },
+  learningRate: {
+    default: 0.1,
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    doc: 'Shrinkage of every leaf value.',
+  },
+  maxLeaves: { default: 31, kind: 'int', min: 2, max: 4096, doc: 'Leaves per tree.' },
+  maxDepth: { default: 0, kind: 'int', min: 0, max: 64, doc: 'Depth limit; 0 = none.' },
+  growth: {
+    default: 'leafwise',
+    kind: 'enum',
+    values: ['leafwise', 'depthwise'],
+    doc: 'Split the best leaf first, or the shallowest.',
+  },
+  minSamplesLeaf: { default: 20, kind: 'int', min: 1, doc: 'Minimum rows in a leaf.' },
+  minHessianLeaf: { default: 1e-3, kind: 'number', min: 0, doc: 'Minimum sum of hessians in a leaf.' },
+  l2: { default: 0, kind: 'number', min: 0, doc: 'L2 penalty on leaf values (λ in −G/(H+λ)).' },
+  minGain: { default: 0, kind: 'number', min: 0, doc: 'Minimum gain to split.' },
+  maxBins: {
+    default: 255,
+    kind: 'int',
+    min: 2,
+    max: 255,
+    doc: 'Value bins per feature (missing values get one more).',
+  },
+  rowSubsample: {
+    default: 1,
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    doc: 'Fraction of rows drawn (without replacement) for each iteration.',
+  },
+  colSubsample: {
+    default: 1,
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    doc: 'Fraction of features drawn for each tree.',
+  },
+  earlyStoppingRounds: {
+    default: 0,
+    kind: 'int',
+    min: 0,
+    doc: 'Stop when the validation loss has not improved for this many iterations; 0 = off.',
+  },
+  validationFraction: {
+    default: 0.1,
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    max: 0.5,
+    doc: 'Share of rows held out for early stopping.',
+  },
+};
