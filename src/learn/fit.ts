@@ -7,7 +7,7 @@ import { fitLogistic, LOGISTIC_PARAMS } from './logistic/logistic.js';
 import { type ParamDefs, resolveParams } from './params.js';
 import { trainingFeatures } from './preprocess/features.js';
 import { designWidth, fitLinearPreprocess, linearDesign } from './preprocess/linear-preprocess.js';
-import { encodeForTrees, fitTreeEncoding } from './preprocess/tree-encoding.js';
+import { categoryCodeCounts, encodeForTrees, fitTreeEncoding } from './preprocess/tree-encoding.js';
 import { encodeTarget } from './target.js';
 import { LEARNERS, type TrainedModel, type TrainProgress, type TrainSpec } from './types.js';
 
@@ -46,11 +46,11 @@ export function fitModel(
   const seconds = () => (performance.now() - started) / 1000;
 
   if (spec.learner === 'gbdt') {
-    const ordering = target.task === 'multiclass' ? 'frequency' : 'mean';
-    const encoding = fitTreeEncoding(frame, features, target.y, ordering);
+    const encoding = fitTreeEncoding(frame, features);
     const columns = encodeForTrees(encoding, frame, features);
     const result = trainGbdt(
       columns,
+      categoryCodeCounts(encoding, features),
       target.y,
       target.task,
       nClasses,

@@ -36,6 +36,11 @@ export interface Tree {
   value: number[];
   /** Output index (class for multiclass, else 0). */
   target: number;
+  /**
+   * Categorical splits: node → the category codes that go left (everything else, missing and unseen included, goes
+   * right); `threshold` is unused on those nodes.
+   */
+  categories?: Record<string, number[]>;
 }
 
 export interface LinearParams {

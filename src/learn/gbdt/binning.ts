@@ -10,6 +10,10 @@ export interface BinnedFeatures {
   n: number;
   /** Bin per row per feature; the missing bin is nValueBins[f]. */
   bins: Uint8Array[];
+  /** 1 for a categorical feature: its values are codes 0..nValueBins-1 and bin = code. */
+  categorical: Uint8Array;
+  /** The same bins row-major (n × features), which histogram building reads one row at a time. */
+  rowMajor: Uint8Array;
   nValueBins: Int32Array;
   upper: Float64Array[];
   /** Start of each feature's slots in a histogram (nValueBins + 1 slots per feature). */
@@ -95,13 +99,32 @@ export function binColumn(
   return out;
 }
 
-export function binFeatures(columns: Float64Array[], maxBins: number, seed: number): BinnedFeatures {
+/** Categorical codes are < MAX_CATEGORICAL_BINS (the tree encoding lumps rarer levels into the last code). */
+export const MAX_CATEGORICAL_BINS = 255;
+
+/** `categoryCounts[f]` > 0 marks feature f categorical with that many codes. */
+export function binFeatures(
+  columns: Float64Array[],
+  maxBins: number,
+  seed: number,
+  categoryCounts: number[],
+): BinnedFeatures {
   const random = new Random(seed ^ 0x51ed);
-  const upper = columns.map((c) => fitBinBounds(c, maxBins, random));
-  return applyBins(columns, upper);
+  const upper = columns.map((c, f) => {
+    const nCodes = categoryCounts[f] ?? 0;
+    if (nCodes === 0) return fitBinBounds(c, maxBins, random);
+    const u = Float64Array.from({ length: nCodes }, (_, b) => b + 0.5);
+    u[nCodes - 1] = Number.POSITIVE_INFINITY;
+    return u;
+  });
+  return applyBins(columns, upper, categoryCounts);
 }
 
-export function applyBins(columns: Float64Array[], upper: Float64Array[]): BinnedFeatures {
+export function applyBins(
+  columns: Float64Array[],
+  upper: Float64Array[],
+  categoryCounts: number[],
+): BinnedFeatures {
   const n = columns[0]?.length ?? 0;
   const nValueBins = Int32Array.from(upper.map((u) => u.length));
   const offsets = new Int32Array(columns.length);
@@ -110,9 +133,17 @@ export function applyBins(columns: Float64Array[], upper: Float64Array[]): Binne
     offsets[f] = total;
     total += nb + 1;
   });
+  const bins = columns.map((c, f) => binColumn(c, upper[f]!));
+  const nf = columns.length;
+  const rowMajor = new Uint8Array(n * nf);
+  bins.forEach((b, f) => {
+    for (let i = 0; i < n; i++) rowMajor[i * nf + f] = b[i]!;
+  });
   return {
     n,
-    bins: columns.map((c, f) => binColumn(c, upper[f]!)),
+    bins,
+    categorical: Uint8Array.from(upper, (_, f) => ((categoryCounts[f] ?? 0) > 0 ? 1 : 0)),
+    rowMajor,
     nValueBins,
     upper,
     offsets,

@@ -15,6 +15,12 @@ export interface GrowParams {
   minGain: number;
   learningRate: number;
   depthwise: boolean;
+  /** Categorical splits (LightGBM's scheme): see findBestCategorical. */
+  catSmooth: number;
+  catL2: number;
+  maxCatThreshold: number;
+  minDataPerGroup: number;
+  maxCatToOnehot: number;
 }
 
 /** A tree over bins; node i is a leaf when left[i] === -1. */
@@ -26,6 +32,8 @@ export interface BinTree {
   right: number[];
   value: number[];
   gain: number[];
+  /** Categorical split: 1 for each bin (= category code) that goes left; null on numeric splits. */
+  catLeft: (Uint8Array | null)[];
   /** Leaf node → [start, end) in rows. */
   leafRanges: { node: number; start: number; end: number }[];
 }
@@ -44,6 +52,7 @@ interface Leaf {
   feature: number;
   bin: number;
   missingLeft: boolean;
+  cat: Uint8Array | null;
 }
 
 export class Grower {
@@ -80,6 +89,7 @@ export class Grower {
       right: [],
       value: [],
       gain: [],
+      catLeft: [],
       leafRanges: [],
     };
     const newNode = () => {
@@ -90,6 +100,7 @@ export class Grower {
       tree.right.push(-1);
       tree.value.push(0);
       tree.gain.push(0);
+      tree.catLeft.push(null);
       return tree.feature.length - 1;
     };
     const root = this.makeLeaf(newNode(), 0, nRows, 0, this.takeHist());
@@ -123,6 +134,7 @@ export class Grower {
       tree.left[leaf.node] = leftNode;
       tree.right[leaf.node] = rightNode;
       tree.gain[leaf.node] = leaf.gain;
+      tree.catLeft[leaf.node] = leaf.cat;
       const nLeft = mid - leaf.start;
       const nRight = leaf.end - mid;
       const small = this.makeLeaf(
@@ -180,6 +192,7 @@ export class Grower {
       feature: -1,
       bin: 0,
       missingLeft: false,
+      cat: null,
     };
   }
 
@@ -211,6 +224,24 @@ export class Grower {
     features: Int32Array,
   ): void {
     hist.fill(0);
+    const { offsets, rowMajor, bins } = this.data;
+    const nf = bins.length;
+    if (features.length === nf) {
+      // Every feature: one pass over the rows, reading each row's bins together.
+      for (let i = start; i < end; i++) {
+        const r = rows[i]!;
+        const g = grad[r]!;
+        const h = hess[r]!;
+        const base = r * nf;
+        for (let f = 0; f < nf; f++) {
+          const s = (offsets[f]! + rowMajor[base + f]!) * 3;
+          hist[s]! += g;
+          hist[s + 1]! += h;
+          hist[s + 2]!++;
+        }
+      }
+      return;
+    }
     const len = end - start;
     const og = this.og;
     const oh = this.oh;
@@ -219,7 +250,6 @@ export class Grower {
       og[i] = grad[r]!;
       oh[i] = hess[r]!;
     }
-    const { bins, offsets } = this.data;
     for (let k = 0; k < features.length; k++) {
       const f = features[k]!;
       const col = bins[f]!;
@@ -241,10 +271,15 @@ export class Grower {
     const C = leaf.c;
     leaf.feature = -1;
     leaf.gain = minGain;
+    leaf.cat = null;
     if (C < 2 * minSamplesLeaf) return;
     const parent = (G * G) / (H + l2);
     for (let k = 0; k < features.length; k++) {
       const f = features[k]!;
+      if (this.data.categorical[f]) {
+        this.findBestCategorical(leaf, f, parent);
+        continue;
+      }
       const nb = this.data.nValueBins[f]!;
       const off = this.data.offsets[f]!;
       const ms = (off + nb) * 3;
@@ -271,6 +306,7 @@ export class Grower {
             leaf.gain = gain;
             leaf.feature = f;
             leaf.bin = b;
+            leaf.cat = null;
             // without missing values in the node, missing follows the larger side
             leaf.missingLeft = cm > 0 ? false : cl > cr;
           }
@@ -293,10 +329,84 @@ export class Grower {
               leaf.gain = gain;
               leaf.feature = f;
               leaf.bin = b;
+              leaf.cat = null;
               leaf.missingLeft = true;
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * LightGBM's categorical split: categories with at least catSmooth rows are sorted by g / (h + catSmooth); the
+   * left side is a prefix of that order, from either end, of at most maxCatThreshold categories, taken in groups of
+   * at least minDataPerGroup rows; gains use l2 + catL2. With at most maxCatToOnehot categories, one category
+   * against the rest. Rare, missing and unseen categories go right.
+   */
+  private findBestCategorical(leaf: Leaf, f: number, parent: number): void {
+    const { l2, minSamplesLeaf, minHessianLeaf, catSmooth, catL2, maxCatThreshold, minDataPerGroup } = this.p;
+    const hist = leaf.hist;
+    const nb = this.data.nValueBins[f]!;
+    const off = this.data.offsets[f]!;
+    const G = leaf.g;
+    const H = leaf.h;
+    const C = leaf.c;
+    const lam = l2 + catL2;
+    const consider = (gl: number, hl: number, cl: number, pick: () => Uint8Array): void => {
+      const gr = G - gl;
+      const hr = H - hl;
+      const cr = C - cl;
+      if (cl < minSamplesLeaf || cr < minSamplesLeaf || hl < minHessianLeaf || hr < minHessianLeaf) return;
+      const gain = (gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parent;
+      if (gain > leaf.gain) {
+        leaf.gain = gain;
+        leaf.feature = f;
+        leaf.bin = 0;
+        leaf.missingLeft = false;
+        leaf.cat = pick();
+      }
+    };
+    if (nb <= this.p.maxCatToOnehot) {
+      for (let b = 0; b < nb; b++) {
+        const s = (off + b) * 3;
+        if (hist[s + 2]! === 0) continue;
+        consider(hist[s]!, hist[s + 1]!, hist[s + 2]!, () => {
+          const set = new Uint8Array(nb);
+          set[b] = 1;
+          return set;
+        });
+      }
+      return;
+    }
+    const used: number[] = [];
+    for (let b = 0; b < nb; b++) if (hist[(off + b) * 3 + 2]! >= catSmooth) used.push(b);
+    if (used.length < 2) return;
+    const ctr = (b: number) => hist[(off + b) * 3]! / (hist[(off + b) * 3 + 1]! + catSmooth);
+    used.sort((a, b) => ctr(a) - ctr(b) || a - b);
+    const maxNum = Math.min(maxCatThreshold, Math.floor((used.length + 1) / 2));
+    for (const dir of [1, -1]) {
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      let group = 0;
+      for (let i = 0; i < used.length && i < maxNum; i++) {
+        const b = used[dir === 1 ? i : used.length - 1 - i]!;
+        const s = (off + b) * 3;
+        gl += hist[s]!;
+        hl += hist[s + 1]!;
+        cl += hist[s + 2]!;
+        group += hist[s + 2]!;
+        if (cl < minSamplesLeaf || hl < minHessianLeaf) continue;
+        if (C - cl < minSamplesLeaf || C - cl < minDataPerGroup) break;
+        if (group < minDataPerGroup) continue;
+        group = 0;
+        const count = i + 1;
+        consider(gl, hl, cl, () => {
+          const set = new Uint8Array(nb);
+          for (let j = 0; j < count; j++) set[used[dir === 1 ? j : used.length - 1 - j]!] = 1;
+          return set;
+        });
       }
     }
   }
@@ -310,6 +420,17 @@ export class Grower {
     const scratch = this.scratch;
     let w = leaf.start;
     let r = 0;
+    const cat = leaf.cat;
+    if (cat) {
+      for (let i = leaf.start; i < leaf.end; i++) {
+        const row = rows[i]!;
+        const b = col[row]!;
+        if (b !== missingBin && cat[b] === 1) rows[w++] = row;
+        else scratch[r++] = row;
+      }
+      rows.set(scratch.subarray(0, r), w);
+      return w;
+    }
     for (let i = leaf.start; i < leaf.end; i++) {
       const row = rows[i]!;
       const b = col[row]!;
@@ -327,7 +448,13 @@ export function binTreeLeaf(tree: BinTree, data: BinnedFeatures, r: number): num
   while (tree.left[node]! >= 0) {
     const f = tree.feature[node]!;
     const b = data.bins[f]![r]!;
-    const goLeft = b === data.nValueBins[f]! ? tree.missingLeft[node] === 1 : b <= tree.bin[node]!;
+    const cat = tree.catLeft[node];
+    const missing = b === data.nValueBins[f]!;
+    const goLeft = cat
+      ? !missing && cat[b] === 1
+      : missing
+        ? tree.missingLeft[node] === 1
+        : b <= tree.bin[node]!;
     node = goLeft ? tree.left[node]! : tree.right[node]!;
   }
   return node;

@@ -57,6 +57,33 @@ export const GBDT_PARAMS: ParamDefs = {
     min: 0,
     doc: 'Stop when the validation loss has not improved for this many iterations; 0 = off.',
   },
+  catSmooth: {
+    default: 10,
+    kind: 'number',
+    min: 0,
+    doc: 'Categorical splits: categories with fewer rows are not split on, and smoothing of the g/(h + catSmooth) order.',
+  },
+  catL2: { default: 10, kind: 'number', min: 0, doc: 'Categorical splits: extra L2 penalty in their gain.' },
+  maxCatThreshold: {
+    default: 32,
+    kind: 'int',
+    min: 1,
+    max: 255,
+    doc: 'Categorical splits: most categories on the left side.',
+  },
+  minDataPerGroup: {
+    default: 100,
+    kind: 'int',
+    min: 1,
+    doc: 'Categorical splits: minimum rows per group of categories added to the left side.',
+  },
+  maxCatToOnehot: {
+    default: 4,
+    kind: 'int',
+    min: 1,
+    max: 255,
+    doc: 'Categorical splits: with at most this many categories, one category against the rest.',
+  },
   validationFraction: {
     default: 0.1,
     kind: 'number',

@@ -17,11 +17,16 @@ export function treeScores(
   for (const t of trees) {
     const { feature, threshold, missingLeft, left, right, value } = t;
     const c = t.target;
+    const sets: (Set<number> | undefined)[] = left.map((_, node) => {
+      const codes = t.categories?.[node];
+      return codes ? new Set(codes) : undefined;
+    });
     for (let i = 0; i < n; i++) {
       let node = 0;
       while (left[node]! >= 0) {
         const x = x32[feature[node]!]![i]!;
-        const goLeft = Number.isNaN(x) ? missingLeft[node] === 1 : x <= threshold[node]!;
+        const set = sets[node];
+        const goLeft = set ? set.has(x) : Number.isNaN(x) ? missingLeft[node] === 1 : x <= threshold[node]!;
         node = goLeft ? left[node]! : right[node]!;
       }
       out[i * k + c]! += value[node]!;

@@ -19,6 +19,11 @@ export interface GbdtOptions {
   colSubsample: number;
   earlyStoppingRounds: number;
   validationFraction: number;
+  catSmooth: number;
+  catL2: number;
+  maxCatThreshold: number;
+  minDataPerGroup: number;
+  maxCatToOnehot: number;
 }
 
 export interface GbdtResult {
@@ -37,6 +42,8 @@ const LOSS_EVERY = 10;
  */
 export function trainGbdt(
   columns: Float64Array[],
+  /** Per feature: 0 for numeric, else the number of category codes (values 0..count-1, NaN missing). */
+  categoryCounts: number[],
   y: Float64Array,
   task: Task,
   nClasses: number,
@@ -62,13 +69,14 @@ export function trainGbdt(
   const trainCols = columns.map((c) => pick(c, trainIdx));
   const yTrain = pick(y, trainIdx);
   const nTrain = yTrain.length;
-  const data = binFeatures(trainCols, o.maxBins, seed);
+  const data = binFeatures(trainCols, o.maxBins, seed, categoryCounts);
   let valid: BinnedFeatures | null = null;
   let yValid: Float64Array | null = null;
   if (validIdx) {
     valid = applyBins(
       columns.map((c) => pick(c, validIdx)),
       data.upper,
+      categoryCounts,
     );
     yValid = pick(y, validIdx);
   }
@@ -91,6 +99,11 @@ export function trainGbdt(
     minGain: o.minGain,
     learningRate: o.learningRate,
     depthwise: o.growth === 'depthwise',
+    catSmooth: o.catSmooth,
+    catL2: o.catL2,
+    maxCatThreshold: o.maxCatThreshold,
+    minDataPerGroup: o.minDataPerGroup,
+    maxCatToOnehot: o.maxCatToOnehot,
   });
   const nFeatures = columns.length;
   const rows = new Uint32Array(nTrain);
@@ -190,9 +203,21 @@ function featureSample(n: number, fraction: number, random: Random): Int32Array 
 
 /** A bin tree as exported: thresholds are the float32 upper bounds of the split bins. */
 function toTree(t: BinTree, data: BinnedFeatures, target: number): Tree {
+  const categories: Record<string, number[]> = {};
+  t.catLeft.forEach((set, node) => {
+    if (!set) return;
+    const codes: number[] = [];
+    set.forEach((v, code) => {
+      if (v) codes.push(code);
+    });
+    categories[node] = codes;
+  });
   return {
+    ...(Object.keys(categories).length > 0 ? { categories } : {}),
     feature: t.feature.map((f) => Math.max(f, 0)),
-    threshold: t.feature.map((f, i) => (f >= 0 && t.left[i]! >= 0 ? data.upper[f]![t.bin[i]!]! : 0)),
+    threshold: t.feature.map((f, i) =>
+      f >= 0 && t.left[i]! >= 0 && !t.catLeft[i] ? data.upper[f]![t.bin[i]!]! : 0,
+    ),
     missingLeft: t.missingLeft.slice(),
     left: t.left.slice(),
     right: t.right.slice(),

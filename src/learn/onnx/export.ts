@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.js';
+import { codeOfLevel } from '../preprocess/tree-encoding.js';
 import type { TrainedModel } from '../types.js';
 import {
   type AttrValue,
@@ -87,7 +88,11 @@ function treeGraph(b: GraphBuilder, model: TrainedModel): ValueInfo[] {
     return b.add(
       'LabelEncoder',
       [f.name],
-      { keys_strings: levels, values_floats: levels.map((_, i) => i), default_float: { f: Number.NaN } },
+      {
+        keys_strings: levels,
+        values_floats: levels.map((_, i) => codeOfLevel(i)),
+        default_float: { f: Number.NaN },
+      },
       { domain: ML_DOMAIN },
     );
   });
@@ -108,23 +113,60 @@ function treeGraph(b: GraphBuilder, model: TrainedModel): ValueInfo[] {
     target_weights: [] as number[],
   };
   if (gbdt.trees.length === 0) throw invalid('The model has no trees to export.');
+  const push = (
+    treeId: number,
+    node: number,
+    mode: string,
+    feature: number,
+    value: number,
+    t: number,
+    f: number,
+    missingTrue: number,
+  ) => {
+    a.nodes_treeids.push(treeId);
+    a.nodes_nodeids.push(node);
+    a.nodes_featureids.push(feature);
+    a.nodes_values.push(value);
+    a.nodes_modes.push(mode);
+    a.nodes_truenodeids.push(t);
+    a.nodes_falsenodeids.push(f);
+    a.nodes_missing_value_tracks_true.push(missingTrue);
+  };
   gbdt.trees.forEach((t, treeId) => {
+    // A categorical split becomes a chain of BRANCH_EQ nodes (one per left code) sharing the left child; the
+    // chain's extra nodes get ids after the tree's own.
+    let nextId = t.left.length;
     for (let node = 0; node < t.left.length; node++) {
-      const leaf = t.left[node]! < 0;
-      a.nodes_treeids.push(treeId);
-      a.nodes_nodeids.push(node);
-      a.nodes_featureids.push(leaf ? 0 : t.feature[node]!);
-      a.nodes_values.push(leaf ? 0 : t.threshold[node]!);
-      a.nodes_modes.push(leaf ? 'LEAF' : 'BRANCH_LEQ');
-      a.nodes_truenodeids.push(leaf ? 0 : t.left[node]!);
-      a.nodes_falsenodeids.push(leaf ? 0 : t.right[node]!);
-      a.nodes_missing_value_tracks_true.push(leaf ? 0 : t.missingLeft[node]!);
-      if (leaf) {
+      if (t.left[node]! < 0) {
+        push(treeId, node, 'LEAF', 0, 0, 0, 0, 0);
         a.target_treeids.push(treeId);
         a.target_nodeids.push(node);
         a.target_ids.push(t.target);
         a.target_weights.push(t.value[node]!);
+        continue;
       }
+      const codes = t.categories?.[node];
+      if (!codes) {
+        const mode = 'BRANCH_LEQ';
+        push(
+          treeId,
+          node,
+          mode,
+          t.feature[node]!,
+          t.threshold[node]!,
+          t.left[node]!,
+          t.right[node]!,
+          t.missingLeft[node]!,
+        );
+        continue;
+      }
+      let id = node;
+      codes.forEach((code, i) => {
+        const last = i === codes.length - 1;
+        const falseId = last ? t.right[node]! : nextId++;
+        push(treeId, id, 'BRANCH_EQ', t.feature[node]!, code, t.left[node]!, falseId, 0);
+        id = falseId;
+      });
     }
   });
   const ints = (v: number[]) => ({ ints: v });
