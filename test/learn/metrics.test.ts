@@ -21,7 +21,9 @@ function binaryCase(n: number, seed: number) {
   for (let i = 0; i < n; i++) {
     const g = ['a', 'b', 'c'][r.int(3)]!;
     const y = r.next() < (g === 'a' ? 0.3 : g === 'b' ? 0.5 : 0.4) ? 1 : 0;
-    let p = Math.round(Math.min(0.999, Math.max(0.001, 0.5 + (y - 0.5) * 0.4 + (r.next() - 0.5) * 0.7)) * 100) / 100;
+    let p =
+      Math.round(Math.min(0.999, Math.max(0.001, 0.5 + (y - 0.5) * 0.4 + (r.next() - 0.5) * 0.7)) * 100) /
+      100;
     if (i % 97 === 0) p = 0.3; // exactly on a calibration bin edge
     yTrue[i] = y;
     proba[i * 2] = 1 - p;
@@ -95,7 +97,8 @@ describe('metrics match scikit-learn and Fairlearn', () => {
       proba: Array.from({ length: yTrue.length }, (_, i) => Array.from(proba.subarray(i * 4, i * 4 + 4))),
       labels: [0, 1, 2, 3],
     });
-    for (const [key, value] of Object.entries(ours)) expect(Math.abs(value - ref[key]), key).toBeLessThan(TOL);
+    for (const [key, value] of Object.entries(ours))
+      expect(Math.abs(value - ref[key]), key).toBeLessThan(TOL);
     expect(confusionMatrix(yTrue, yPred, 4)).toEqual(ref.confusion_matrix);
   });
 
@@ -116,7 +119,14 @@ describe('metrics match scikit-learn and Fairlearn', () => {
       proba: Array.from({ length: 8 }, (_, i) => Array.from(proba.subarray(i * 3, i * 3 + 3))),
       labels: [0, 1, 2],
     });
-    for (const key of ['accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'f1_weighted', 'log_loss'] as const)
+    for (const key of [
+      'accuracy',
+      'precision_macro',
+      'recall_macro',
+      'f1_macro',
+      'f1_weighted',
+      'log_loss',
+    ] as const)
       expect(Math.abs(ours[key] - ref[key]), key).toBeLessThan(TOL);
   });
 
@@ -165,7 +175,9 @@ describe('metrics match scikit-learn and Fairlearn', () => {
     const n = 1200;
     const x = Array.from({ length: n }, () => r.next() * 4 - 2);
     const region = Array.from({ length: n }, () => ['north', 'south', 'east'][r.int(3)]!);
-    const y = x.map((v, i) => (v + (region[i] === 'north' ? 0.5 : 0) + (r.next() - 0.5) * 2 > 0 ? 'yes' : 'no'));
+    const y = x.map((v, i) =>
+      v + (region[i] === 'north' ? 0.5 : 0) + (r.next() - 0.5) * 2 > 0 ? 'yes' : 'no',
+    );
     const frame = frameFrom({ x, region, y });
     const model = fitModel(frame, { learner: 'logistic', target: 'y', features: ['x'] });
     const report = evaluate(model, frame, { slice: 'region', sensitive: 'region' });
@@ -193,7 +205,11 @@ describe('metrics match scikit-learn and Fairlearn', () => {
       y_pred: p.labels!.map((v) => (v === 'yes' ? 1 : 0)),
       sensitive: region,
     });
-    expect(Math.abs(report.fairness!.equalized_odds_difference - refFair.equalized_odds_difference)).toBeLessThan(TOL);
-    expect(Math.abs(report.fairness!.demographic_parity_ratio - refFair.demographic_parity_ratio)).toBeLessThan(TOL);
+    expect(
+      Math.abs(report.fairness!.equalized_odds_difference - refFair.equalized_odds_difference),
+    ).toBeLessThan(TOL);
+    expect(
+      Math.abs(report.fairness!.demographic_parity_ratio - refFair.demographic_parity_ratio),
+    ).toBeLessThan(TOL);
   });
 });

@@ -24,8 +24,12 @@ export function reference<T = any>(request: Record<string, unknown> | Record<str
 
 /** A column as the Python side reads it: numbers with null for missing, strings with null for missing. */
 export function wireColumn(c: Column): { kind: string; values: (number | string | null)[] } {
-  if (c.kind === 'numeric') return { kind: 'numeric', values: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) };
-  return { kind: 'categorical', values: Array.from(c.codes, (code) => (code < 0 ? null : c.dictionary[code]!)) };
+  if (c.kind === 'numeric')
+    return { kind: 'numeric', values: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) };
+  return {
+    kind: 'categorical',
+    values: Array.from(c.codes, (code) => (code < 0 ? null : c.dictionary[code]!)),
+  };
 }
 
 export function wireColumns(frame: Frame, names: string[]): Record<string, ReturnType<typeof wireColumn>> {

@@ -201,6 +201,9 @@ function featureSample(n: number, fraction: number, random: Random): Int32Array 
   return Int32Array.from(random.permutation(n).slice(0, take)).sort();
 }
 
+/** The largest float32: the threshold of a split that only separates missing values (every number goes left). */
+const FLT_MAX = 3.4028234663852886e38;
+
 /** A bin tree as exported: thresholds are the float32 upper bounds of the split bins. */
 function toTree(t: BinTree, data: BinnedFeatures, target: number): Tree {
   const categories: Record<string, number[]> = {};
@@ -216,7 +219,7 @@ function toTree(t: BinTree, data: BinnedFeatures, target: number): Tree {
     ...(Object.keys(categories).length > 0 ? { categories } : {}),
     feature: t.feature.map((f) => Math.max(f, 0)),
     threshold: t.feature.map((f, i) =>
-      f >= 0 && t.left[i]! >= 0 && !t.catLeft[i] ? data.upper[f]![t.bin[i]!]! : 0,
+      f >= 0 && t.left[i]! >= 0 && !t.catLeft[i] ? Math.min(data.upper[f]![t.bin[i]!]!, FLT_MAX) : 0,
     ),
     missingLeft: t.missingLeft.slice(),
     left: t.left.slice(),
