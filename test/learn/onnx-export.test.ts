@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fitModel } from '../../src/learn/fit.js';
-import { categorical, type Frame, numeric } from '../../src/learn/frame.js';
+import { type CategoricalColumn, categorical, type Frame, numeric } from '../../src/learn/frame.js';
 import { LEARN_MODEL_FILE, learnPackageFiles } from '../../src/learn/model-package.js';
 import { toOnnx } from '../../src/learn/onnx/export.js';
 import { predict } from '../../src/learn/predict.js';
@@ -22,11 +22,11 @@ function predictionFrame(): Frame {
   const base = mixedFrame(400, 8);
   const x2 = Float64Array.from((base.columns.x2 as { values: Float64Array }).values);
   for (let i = 0; i < x2.length; i += 17) x2[i] = Number.NaN;
-  const colorCol = base.columns.color as { codes: Int32Array; dictionary: string[] };
+  const colorCol = base.columns.color as CategoricalColumn;
   const color = Array.from(colorCol.codes, (c, i) =>
     i % 23 === 0 ? 'purple' : c < 0 ? null : colorCol.dictionary[c]!,
   );
-  const cityCol = base.columns.city as { codes: Int32Array; dictionary: string[] };
+  const cityCol = base.columns.city as CategoricalColumn;
   const city = Array.from(cityCol.codes, (c, i) =>
     i % 29 === 0 ? 'city99' : i % 31 === 0 ? null : cityCol.dictionary[c]!,
   );
