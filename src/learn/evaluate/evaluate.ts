@@ -122,10 +122,10 @@ export function groupRows(frame: Frame, name: string): Map<string, Uint32Array> 
     if (!list) {
       list = [];
       lists.set(key, list);
-      checkGroupCount(name, lists.size);
     }
     list.push(i);
   }
+  checkGroupCount(name, lists.size);
   const keys = [...lists.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return new Map(keys.map((k) => [k, Uint32Array.from(lists.get(k)!)]));
 }
