@@ -6,7 +6,7 @@
  * Target: mloop time <= 3x LightGBM's, AUC within 0.01.
  *
  *   node --import tsx bench/gbdt.ts [--rows 1000000] [--python .cache/venv/bin/python]
- * --keep DIR keeps the matrices written for LightGBM in DIR. The Python needs lightgbm and scikit-learn (test/python/requirements.txt; `npm test` builds .cache/venv).
+ * --skip-lightgbm runs mloop alone (profiling). --keep DIR keeps the matrices written for LightGBM in DIR. The Python needs lightgbm and scikit-learn (test/python/requirements.txt; `npm test` builds .cache/venv).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,6 +123,12 @@ try {
   const positive = Uint8Array.from((test.columns.late as { values: Float64Array }).values, (v) => v);
   const score = Float64Array.from({ length: test.nRows }, (_, i) => p.probabilities![i * 2 + 1]!);
   const mloopAuc = rocAuc(positive, score);
+  if (args.includes('--skip-lightgbm')) {
+    console.log(
+      `mloop gbdt train ${mloopSeconds.toFixed(2)} s (CPU ${mloopCpu.toFixed(2)} s), ROC AUC ${mloopAuc.toFixed(4)}`,
+    );
+    process.exit(0);
+  }
   const out = execFileSync(PYTHON, [join(import.meta.dirname ?? 'bench', 'gbdt_lightgbm.py'), metaPath], {
     encoding: 'utf8',
   });

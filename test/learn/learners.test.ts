@@ -22,7 +22,7 @@ async function sklearnDataset(name: string) {
     name,
   });
   const columns: Record<string, number[]> = {};
-  d.feature_names.forEach((f, j) => {
+  d.feature_names.forEach((_f, j) => {
     columns[`f${j}`] = d.data.map((row) => row[j]!);
   });
   const frame = frameFrom({ ...columns, target: d.target });

@@ -60,6 +60,7 @@ export class Grower {
   private og: Float64Array;
   private oh: Float64Array;
   private scratch: Uint32Array;
+  private readonly goesLeft = new Uint8Array(256);
 
   constructor(
     private readonly data: BinnedFeatures,
@@ -74,13 +75,7 @@ export class Grower {
     return this.pool.pop() ?? new Float64Array(this.data.totalSlots * 3);
   }
 
-  grow(
-    grad: Float64Array,
-    hess: Float64Array,
-    rows: Uint32Array,
-    nRows: number,
-    features: Int32Array,
-  ): BinTree {
+  grow(gh: Float32Array, rows: Uint32Array, nRows: number, features: Int32Array): BinTree {
     const tree: BinTree = {
       feature: [],
       bin: [],
@@ -104,7 +99,7 @@ export class Grower {
       return tree.feature.length - 1;
     };
     const root = this.makeLeaf(newNode(), 0, nRows, 0, this.takeHist());
-    this.buildHist(root.hist, grad, hess, rows, 0, nRows, features);
+    this.buildHist(root.hist, gh, rows, 0, nRows, features);
     this.sums(root, features);
     this.findBest(root, features);
     const leaves: Leaf[] = [root];
@@ -151,7 +146,7 @@ export class Grower {
         leaf.depth + 1,
         leaf.hist,
       );
-      this.buildHist(small.hist, grad, hess, rows, small.start, small.end, features);
+      this.buildHist(small.hist, gh, rows, small.start, small.end, features);
       const lh = large.hist;
       const sh = small.hist;
       for (const f of features) {
@@ -216,8 +211,7 @@ export class Grower {
 
   private buildHist(
     hist: Float64Array,
-    grad: Float64Array,
-    hess: Float64Array,
+    gh: Float32Array,
     rows: Uint32Array,
     start: number,
     end: number,
@@ -230,8 +224,8 @@ export class Grower {
       // Every feature: one pass over the rows, reading each row's bins together.
       for (let i = start; i < end; i++) {
         const r = rows[i]!;
-        const g = grad[r]!;
-        const h = hess[r]!;
+        const g = gh[2 * r]!;
+        const h = gh[2 * r + 1]!;
         const base = r * nf;
         for (let f = 0; f < nf; f++) {
           const s = (offsets[f]! + rowMajor[base + f]!) * 3;
@@ -247,8 +241,8 @@ export class Grower {
     const oh = this.oh;
     for (let i = 0; i < len; i++) {
       const r = rows[start + i]!;
-      og[i] = grad[r]!;
-      oh[i] = hess[r]!;
+      og[i] = gh[2 * r]!;
+      oh[i] = gh[2 * r + 1]!;
     }
     for (let k = 0; k < features.length; k++) {
       const f = features[k]!;
@@ -411,31 +405,32 @@ export class Grower {
     }
   }
 
-  /** Stable in-place partition of the leaf's rows by its best split; returns the first right position. */
+  /**
+   * Stable in-place partition of the leaf's rows by its best split; returns the first right position. Branch-free:
+   * a 256-entry table says which bins go left, and each row is written to both sides with only one cursor moving.
+   */
   private partition(rows: Uint32Array, leaf: Leaf): number {
     const col = this.data.bins[leaf.feature]!;
     const missingBin = this.data.nValueBins[leaf.feature]!;
-    const thr = leaf.bin;
-    const ml = leaf.missingLeft;
+    const goesLeft = this.goesLeft;
+    for (let b = 0; b <= missingBin; b++) {
+      const left = leaf.cat
+        ? b !== missingBin && leaf.cat[b] === 1
+        : b === missingBin
+          ? leaf.missingLeft
+          : b <= leaf.bin;
+      goesLeft[b] = left ? 1 : 0;
+    }
     const scratch = this.scratch;
     let w = leaf.start;
     let r = 0;
-    const cat = leaf.cat;
-    if (cat) {
-      for (let i = leaf.start; i < leaf.end; i++) {
-        const row = rows[i]!;
-        const b = col[row]!;
-        if (b !== missingBin && cat[b] === 1) rows[w++] = row;
-        else scratch[r++] = row;
-      }
-      rows.set(scratch.subarray(0, r), w);
-      return w;
-    }
     for (let i = leaf.start; i < leaf.end; i++) {
       const row = rows[i]!;
-      const b = col[row]!;
-      if (b === missingBin ? ml : b <= thr) rows[w++] = row;
-      else scratch[r++] = row;
+      const left = goesLeft[col[row]!]!;
+      rows[w] = row;
+      scratch[r] = row;
+      w += left;
+      r += 1 - left;
     }
     rows.set(scratch.subarray(0, r), w);
     return w;

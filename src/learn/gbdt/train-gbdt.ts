@@ -88,8 +88,7 @@ export function trainGbdt(
   if (validScores)
     for (let i = 0; i < valid!.n; i++) for (let c = 0; c < k; c++) validScores[i * k + c] = initScore[c]!;
 
-  const grad = Array.from({ length: k }, () => new Float64Array(nTrain));
-  const hess = Array.from({ length: k }, () => new Float64Array(nTrain));
+  const gh = Array.from({ length: k }, () => new Float32Array(2 * nTrain));
   const grower = new Grower(data, {
     maxLeaves: o.maxLeaves,
     maxDepth: o.maxDepth,
@@ -116,7 +115,7 @@ export function trainGbdt(
   let iterations = 0;
 
   for (let it = 0; it < o.trees; it++) {
-    objective.gradients(scores, yTrain, grad, hess);
+    objective.gradients(scores, yTrain, gh);
     // Row subsample for this iteration (shared by the k trees).
     let nRows = nTrain;
     if (o.rowSubsample < 1) {
@@ -135,7 +134,7 @@ export function trainGbdt(
         for (let i = 0; i < nTrain; i++) if (inBag[i]) rows[w++] = i;
       }
       const features = featureSample(nFeatures, o.colSubsample, random);
-      const tree = grower.grow(grad[c]!, hess[c]!, rows, nRows, features);
+      const tree = grower.grow(gh[c]!, rows, nRows, features);
       // Update scores: in-bag rows by leaf range, the rest (and validation rows) by walking the tree.
       for (const { node, start, end } of tree.leafRanges) {
         const v = tree.value[node]!;
