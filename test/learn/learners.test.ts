@@ -6,7 +6,7 @@ import { type Frame, frameFrom, takeRows } from '../../src/learn/frame.js';
 import { predict } from '../../src/learn/predict.js';
 import { train } from '../../src/learn/train.js';
 import type { TrainedModel, TrainProgress, Tree } from '../../src/learn/types.js';
-import { FEATURES, maxAbsDiff, mixedFrame, reference, wireColumns } from './support.js';
+import { FEATURES, maxAbsDiff, mixedFrame, PYTHON_TIMEOUT, reference, wireColumns } from './support.js';
 
 const withoutTime = (m: TrainedModel) => ({ ...m, training: { ...m.training, seconds: 0 } });
 
@@ -38,7 +38,9 @@ async function sklearnDataset(name: string) {
   };
 }
 
-describe('linear learners equal scikit-learn pipelines (SimpleImputer(mean) + StandardScaler + OneHotEncoder)', () => {
+describe('linear learners equal scikit-learn pipelines (SimpleImputer(mean) + StandardScaler + OneHotEncoder)', {
+  timeout: PYTHON_TIMEOUT,
+}, () => {
   const trainFrame = mixedFrame(1500, 11);
   const testFrame = mixedFrame(300, 12);
 
@@ -85,7 +87,9 @@ describe('linear learners equal scikit-learn pipelines (SimpleImputer(mean) + St
   });
 });
 
-describe('gbdt accuracy next to scikit-learn HistGradientBoosting (same trees, leaves, rate, min leaf)', () => {
+describe('gbdt accuracy next to scikit-learn HistGradientBoosting (same trees, leaves, rate, min leaf)', {
+  timeout: PYTHON_TIMEOUT,
+}, () => {
   const params = { trees: 100, maxLeaves: 31, learningRate: 0.1, minSamplesLeaf: 20 };
 
   it('binary: breast cancer', async () => {
@@ -241,7 +245,7 @@ describe('gbdt behaviour', () => {
   });
 });
 
-describe('train(): off the main thread', () => {
+describe('train(): off the main thread', { timeout: PYTHON_TIMEOUT }, () => {
   const frame = mixedFrame(2000, 31);
 
   it('runs in a worker, reports progress per iteration and returns the same model as inline training', async () => {

@@ -10,7 +10,7 @@ import { regressionMetrics } from '../../src/learn/evaluate/regression.js';
 import { fitModel } from '../../src/learn/fit.js';
 import { frameFrom } from '../../src/learn/frame.js';
 import { Random } from '../../src/learn/random.js';
-import { reference } from './support.js';
+import { PYTHON_TIMEOUT, reference } from './support.js';
 
 /** Fixed data: a noisy score, with ties (rounded to 2 decimals) so tie handling is exercised. */
 function binaryCase(n: number, seed: number) {
@@ -59,7 +59,7 @@ function multiclassCase(n: number, k: number, seed: number) {
 
 const TOL = 1e-9;
 
-describe('metrics match scikit-learn and Fairlearn', () => {
+describe('metrics match scikit-learn and Fairlearn', { timeout: PYTHON_TIMEOUT }, () => {
   it('binary classification: accuracy, P/R/F1 (binary, macro, micro, weighted), ROC AUC, PR AUC, log loss, confusion matrix, calibration', async () => {
     const { yTrue, yPred, proba } = binaryCase(1500, 1);
     const ours = classificationMetrics(yTrue, yPred, proba, 2);

@@ -10,7 +10,7 @@ import { toOnnx } from '../../src/learn/onnx/export.js';
 import { predict } from '../../src/learn/predict.js';
 import type { Prediction, TrainedModel, TrainSpec } from '../../src/learn/types.js';
 import { MANIFEST_FILE, parseManifest } from '../../src/registry/model-package.js';
-import { FEATURES, maxAbsDiff, mixedFrame, reference, wireColumns } from './support.js';
+import { FEATURES, maxAbsDiff, mixedFrame, PYTHON_TIMEOUT, reference, wireColumns } from './support.js';
 
 const ort = createRequire(import.meta.url)('onnxruntime-node');
 
@@ -114,7 +114,9 @@ function compare(model: TrainedModel, ts: Prediction, raw: Record<string, ArrayL
   expect(labels.map(String)).toEqual(ts.labels!.map(String));
 }
 
-describe('ONNX export: checker, onnxruntime-node and Python onnxruntime agree with the TypeScript model', () => {
+describe('ONNX export: checker, onnxruntime-node and Python onnxruntime agree with the TypeScript model', {
+  timeout: PYTHON_TIMEOUT,
+}, () => {
   const train = mixedFrame(2500, 7);
   const test = predictionFrame();
   const dir = mkdtempSync(join(tmpdir(), 'mloop-onnx-'));
@@ -136,7 +138,7 @@ describe('ONNX export: checker, onnxruntime-node and Python onnxruntime agree wi
         feeds: wireColumns(test, FEATURES),
       })),
     );
-  });
+  }, PYTHON_TIMEOUT);
 
   CASES.forEach((c, index) => {
     it(`${c.name}: onnx.checker (full), opsets, tensor outputs, onnxruntime-node and Python onnxruntime = TS to 1e-5`, async () => {

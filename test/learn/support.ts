@@ -4,6 +4,9 @@ import { inject } from 'vitest';
 import { type Column, type Frame, frameFrom } from '../../src/learn/frame.js';
 import { Random } from '../../src/learn/random.js';
 
+/** Python (scikit-learn import included) is slow on a busy machine: tests that call it get this much time. */
+export const PYTHON_TIMEOUT = 300_000;
+
 const SCRIPT = fileURLToPath(new URL('../python/learn_reference.py', import.meta.url));
 
 /** Runs one request through test/python/learn_reference.py (scikit-learn, Fairlearn, onnx) and returns its JSON. */
