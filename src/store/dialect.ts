@@ -36,7 +36,10 @@ export function latestPerKey(rows: readonly MetricTable[]): MetricTable[] {
       runId = row.run_id;
       const known = byRun.get(runId);
       if (known) latest = known;
-      else byRun.set(runId, (latest = new Map()));
+      else {
+        latest = new Map();
+        byRun.set(runId, latest);
+      }
     }
     const current = latest.get(row.key);
     if (!current || isNewer(row, current)) latest.set(row.key, row);
