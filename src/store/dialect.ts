@@ -32,9 +32,12 @@ export function latestPerKey(rows: readonly MetricTable[]): MetricTable[] {
   for (const row of rows) {
     if (row.run_id !== runId) {
       runId = row.run_id;
-      const known = byRun.get(runId);
-      if (known) latest = known;
-      else byRun.set(runId, (latest = new Map()));
+      let known = byRun.get(runId);
+      if (!known) {
+        known = new Map();
+        byRun.set(runId, known);
+      }
+      latest = known;
     }
     const current = latest.get(row.key);
     if (!current || isNewer(row, current)) latest.set(row.key, row);
