@@ -171,7 +171,7 @@ async function run(
         unit: 'µs',
         note:
           backend === 'sqlite'
-            ? 'user+system time of the mloop process (SQLite runs in it), /proc; load-independent where wall time is not'
+            ? 'user+system time of the mloop process (SQLite runs in it), /proc; less sensitive than wall time to other load on the machine'
             : 'user+system time of the mloop process only; PostgreSQL backends work in their own processes',
       },
       { bench: 'ingest', backend, metric: 'log-batch request p50', value: latency.p50, unit: 'ms' },

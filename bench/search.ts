@@ -156,7 +156,7 @@ async function run(
         ...info('server CPU per query, 1 client', cpuPerQuery, 'ms'),
         note:
           backend === 'sqlite'
-            ? 'user+system time of the mloop process (SQLite runs in it), /proc; load-independent where wall time is not'
+            ? 'user+system time of the mloop process (SQLite runs in it), /proc; less sensitive than wall time to other load on the machine'
             : 'user+system time of the mloop process only; PostgreSQL backends work in their own processes',
       },
       info(`runs/search p50, ${CLIENTS} clients`, loaded.p50, 'ms'),

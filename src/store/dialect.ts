@@ -14,8 +14,6 @@ export interface StoreDialect {
   readonly ilike: 'like' | 'ilike';
   /** Whether LIKE is case-sensitive by default (SQLite's is not, so `pragma case_sensitive_like` is set on). */
   readonly likeIsCaseSensitive: boolean;
-  /** Whether `SELECT … FOR UPDATE` exists; SQLite needs none because its one connection serializes writers. */
-  readonly lockForUpdate: boolean;
   createKysely(): Kysely<Database>;
   /**
    * Appends metric points and advances `latest_metrics`, in one transaction. This is the ingest hot path, so each
@@ -34,12 +32,12 @@ export function latestPerKey(rows: readonly MetricTable[]): MetricTable[] {
   for (const row of rows) {
     if (row.run_id !== runId) {
       runId = row.run_id;
-      const known = byRun.get(runId);
-      if (known) latest = known;
-      else {
-        latest = new Map();
-        byRun.set(runId, latest);
+      let known = byRun.get(runId);
+      if (!known) {
+        known = new Map();
+        byRun.set(runId, known);
       }
+      latest = known;
     }
     const current = latest.get(row.key);
     if (!current || isNewer(row, current)) latest.set(row.key, row);
