@@ -1,5 +1,8 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { RegistryService } from '../registry/registry-service.js';
+import { DeploymentService } from '../serving/deployment-service.js';
+import type { ServingMetrics } from '../serving/metrics.js';
+import type { ServingManager } from '../serving/serving-manager.js';
 import type { Store } from '../store/open-store.js';
 import { ExperimentService } from '../tracking/experiment-service.js';
 import { LoggedModelService } from '../tracking/logged-model-service.js';
@@ -15,12 +18,17 @@ export interface Services {
   metrics: MetricHistoryService;
   loggedModels: LoggedModelService;
   registry: RegistryService;
+  deployments: DeploymentService;
+  /** Present when this process serves the deployments (the server does; `--home` CLI clients do not). */
+  serving?: ServingManager;
+  servingMetrics?: ServingMetrics;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
   const experiments = new ExperimentService(store);
   const runs = new RunService(store, experiments);
   const loggedModels = new LoggedModelService(store, experiments);
+  const registry = new RegistryService(store, runs, loggedModels);
   return {
     store,
     artifacts,
@@ -28,6 +36,7 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     runs,
     metrics: new MetricHistoryService(store, runs),
     loggedModels,
-    registry: new RegistryService(store, runs, loggedModels),
+    registry,
+    deployments: new DeploymentService(store, registry),
   };
 }

@@ -154,7 +154,28 @@ export interface ModelAliasEventTable {
   timestamp: number;
 }
 
+export interface DeploymentTable {
+  name: string;
+  model_name: string;
+  spec: string;
+  revision: number;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+}
+
+export interface DeploymentEventTable {
+  name: string;
+  seq: number;
+  kind: string;
+  spec: string;
+  previous_seq: number | null;
+  actor: string;
+  timestamp: number;
+}
+
 export interface Database {
+  deployments: DeploymentTable;
+  deployment_events: DeploymentEventTable;
   registered_models: RegisteredModelTable;
   registered_model_tags: RegisteredModelTagTable;
   model_versions: ModelVersionTable;
