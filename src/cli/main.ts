@@ -3,9 +3,11 @@ import { isMloopError } from '../core/errors.js';
 import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
 import { CliError } from './cli-error.js';
+import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerRunsCommand } from './runs-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerServerCommand } from './server-command.js';
 
 /** Exit codes scripts can rely on. */
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerExperimentsCommand(program);
   registerRunsCommand(program);
   registerModelsCommand(program);
+  registerDeployCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
