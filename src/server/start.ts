@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import type { ResolvedConfig } from '../config/config.js';
-import { createServingManager, storeSource } from '../serving/create-serving.js';
+import { createServingManager, type ServingOptions, storeSource } from '../serving/create-serving.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { createServices, type Services } from './services.js';
@@ -15,7 +15,10 @@ export interface RunningServer {
 }
 
 /** Opens the stores (running migrations), ensures the Default experiment and listens. */
-export async function startServer(config: ResolvedConfig): Promise<RunningServer> {
+export async function startServer(
+  config: ResolvedConfig,
+  serving: Pick<ServingOptions, 'hook' | 'log' | 'workers' | 'pollMs' | 'retryFailedMs'> = {},
+): Promise<RunningServer> {
   const store = await openStore(config.store);
   const artifacts = openArtifactStore(config.artifacts);
   const services = createServices(store, artifacts);
@@ -27,6 +30,7 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
     {
       cacheDir: join(config.home, 'model-cache'),
       ...servingEnv(),
+      ...serving,
     },
   );
   services.serving = manager;

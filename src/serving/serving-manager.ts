@@ -82,7 +82,7 @@ export class ServingManager {
   readonly #hook: PayloadHook;
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
-  #again = false;
+  #next: Promise<void> | undefined;
   #closed = false;
 
   constructor(private readonly opts: ServingManagerOptions) {
@@ -107,20 +107,19 @@ export class ServingManager {
     return this.#timer !== undefined;
   }
 
-  /** One pass over the source and the registry; concurrent calls share a pass (and ask for one more). */
+  /** One pass over the source and the registry that starts after this call; concurrent callers share passes. */
   sync(): Promise<void> {
-    if (this.#syncing) {
-      this.#again = true;
+    if (!this.#syncing) {
+      this.#syncing = this.#syncAll().finally(() => {
+        this.#syncing = undefined;
+      });
       return this.#syncing;
     }
-    this.#syncing = this.#syncAll().finally(() => {
-      this.#syncing = undefined;
-      if (this.#again && !this.#closed) {
-        this.#again = false;
-        void this.sync();
-      }
+    this.#next ??= this.#syncing.then(() => {
+      this.#next = undefined;
+      return this.sync();
     });
-    return this.#syncing;
+    return this.#next;
   }
 
   async #syncAll(): Promise<void> {
