@@ -70,7 +70,6 @@ export class OnnxWorkerPool implements ModelRuntime {
     };
     worker.on('error', (err) => died(err));
     worker.on('exit', (code) => died(new Error(`inference worker exited with code ${code}`)));
-    worker.unref();
     return slot;
   }
 
