@@ -8,6 +8,7 @@ import { resolveConfig } from '../../src/config/config.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { type RunningReplica, startReplica } from '../../src/serving/replica.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
+import { fuzzer, MALFORMED, rng } from '../support/fuzz.js';
 import { REPO_ROOT } from '../support/server-process.js';
 import { buildOnnx, featureColumns, json, registerOnnx, waitFor } from '../support/serving.js';
 
@@ -176,6 +177,65 @@ describe('mloop serve: MLflow scoring protocol', () => {
     expect(
       (await invoke(JSON.stringify({ instances: [[0, 0, 0]] }))).headers.get('x-mloop-model-version'),
     ).toBe('2');
+  });
+});
+
+describe('fuzzing the inference endpoints', () => {
+  it('never answers 5xx to random or malformed bodies', async () => {
+    const fields = [
+      'inputs',
+      'name',
+      'shape',
+      'datatype',
+      'data',
+      'outputs',
+      'parameters',
+      'id',
+      'binary_data_size',
+      'dataframe_split',
+      'dataframe_records',
+      'columns',
+      'instances',
+      'X',
+      'f0',
+      'f1',
+      'f2',
+    ];
+    const { randomValue, randomObject } = fuzzer(fields);
+    const r = rng(6);
+    const bodies: string[] = [...MALFORMED];
+    for (let i = 0; i < 150; i++) bodies.push(JSON.stringify(randomObject(r)));
+    for (let i = 0; i < 100; i++)
+      bodies.push(
+        JSON.stringify({
+          inputs: [
+            {
+              name: r() < 0.7 ? 'X' : randomValue(r, 2),
+              shape: r() < 0.5 ? [1, 3] : randomValue(r, 2),
+              datatype: r() < 0.6 ? 'FP32' : randomValue(r, 1),
+              data: randomValue(r, 3),
+            },
+          ],
+        }),
+        JSON.stringify({
+          dataframe_split: {
+            columns: r() < 0.5 ? ['f0', 'f1', 'f2'] : randomValue(r, 2),
+            data: randomValue(r, 3),
+          },
+        }),
+        JSON.stringify({ instances: randomValue(r, 3) }),
+      );
+    for (const body of bodies) {
+      for (const path of ['/v2/models/lin/infer', '/invocations']) {
+        const res = await fetch(`${replica.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const text = await res.text();
+        expect(res.status, `${path} ${body.slice(0, 200)} → ${text}`).toBeLessThan(500);
+      }
+    }
   });
 });
 
