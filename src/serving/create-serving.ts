@@ -25,6 +25,8 @@ export interface ServingOptions {
   log?: ServingLogger;
   /** Largest request body on /v2 and /invocations, in bytes (default 16 MiB). */
   maxBodyBytes?: number;
+  /** Batches per worker in flight at once (default 2; env MLOOP_SERVING_INFLIGHT). */
+  inFlightPerWorker?: number;
   /** A runtime to use instead of the onnxruntime worker pool. */
   runtime?: ModelRuntime;
 }
@@ -80,6 +82,7 @@ export function createServingManager(
     ...(opts.hook ? { hook: opts.hook } : {}),
     ...(opts.pollMs === undefined ? {} : { pollMs: opts.pollMs }),
     ...(opts.retryFailedMs === undefined ? {} : { retryFailedMs: opts.retryFailedMs }),
+    inFlightPerWorker: opts.inFlightPerWorker ?? (Number(process.env.MLOOP_SERVING_INFLIGHT) || 2),
   });
   return { manager, metrics };
 }

@@ -26,12 +26,14 @@ export class ModelInstance {
     private readonly runtime: ModelRuntime,
     batching: BatchingOptions,
     metrics: ServingMetrics,
+    /** Batches of this version that may be in the runtime at once, queued there or running. */
+    maxInFlight = runtime.concurrency,
   ) {
     this.metrics = metrics.forModel(deployment, model.version);
     const options = model.spec.batchable ? batching : { ...batching, maxBatchSize: 1 };
     this.batcher = new Batcher(
       options,
-      runtime.concurrency,
+      maxInFlight,
       (payloads) => this.#run(payloads),
       (s) => this.metrics.batch(s.rows, s.requests, s.computeMs, s.queueMs),
     );

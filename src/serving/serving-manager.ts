@@ -68,6 +68,11 @@ export interface ServingManagerOptions {
   pollMs?: number;
   /** How long a version that failed to load is left alone before the next try (default 30 s). */
   retryFailedMs?: number;
+  /**
+   * Batches per worker a version may have in the runtime at once (default 2): one running, one waiting in the
+   * worker's inbox, so a worker never idles while the main thread is busy or not scheduled.
+   */
+  inFlightPerWorker?: number;
 }
 
 /**
@@ -212,6 +217,7 @@ export class ServingManager {
             this.opts.runtime,
             spec.batching,
             this.opts.metrics,
+            this.opts.runtime.concurrency * (this.opts.inFlightPerWorker ?? 2),
           );
           created.push(instance);
           slot.instance = instance;
