@@ -323,8 +323,15 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${availableParallelism()} cores, 1-min load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end (other work on the machine skews every figure)`,
   );
+  const spread = Object.entries(runs)
+    .map(
+      ([k, rs]) =>
+        `${k} ${rs.map((r) => (k.includes('@') ? `${r.p99.toFixed(1)}ms` : Math.round(r.throughput))).join('/')}`,
+    )
+    .join('; ');
+  console.log(`every round (req/s; p99 for fixed-rate runs): ${spread}`);
   console.log(
-    `\n${JSON.stringify({ results, mlflow: mlflowNote, connections: CONNECTIONS, seconds: SECONDS })}`,
+    `\n${JSON.stringify({ results, mlflow: mlflowNote, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS })}`,
   );
 }
 
