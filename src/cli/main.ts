@@ -4,9 +4,11 @@ import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
 import { registerAccessCommands } from './access-commands.js';
 import { CliError } from './cli-error.js';
+import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerRunsCommand } from './runs-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerServerCommand } from './server-command.js';
 
 /** Exit codes scripts can rely on. */
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerRunsCommand(program);
   registerModelsCommand(program);
   registerAccessCommands(program);
+  registerDeployCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -6,11 +6,14 @@ import type {
   ArtifactListing,
   AuditEntry,
   ClientOptions,
+  CreateDeploymentInput,
   CreateExperimentInput,
   CreateModelVersionInput,
   CreateRegisteredModelInput,
   CreateRunInput,
   CreateRunOptions,
+  DeploymentEvent,
+  DeploymentView,
   Experiment,
   LineageGraph,
   ListExperimentsOptions,
@@ -250,6 +253,39 @@ export class MloopClient {
     options: { since?: number; user?: string; limit?: number } = {},
   ): Promise<{ items: AuditEntry[] }> {
     return this.#request('GET', '/audit', { query: { ...options } });
+  }
+
+  listDeployments(): Promise<{ items: DeploymentView[] }> {
+    return this.#request('GET', '/deployments');
+  }
+
+  createDeployment(input: CreateDeploymentInput): Promise<DeploymentView> {
+    return this.#request('POST', '/deployments', { body: input });
+  }
+
+  getDeployment(name: string): Promise<DeploymentView> {
+    return this.#request('GET', `/deployments/${seg(name)}`);
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    await this.#request('DELETE', `/deployments/${seg(name)}`);
+  }
+
+  /** Replaces the routes (and shadow routes) of a deployment; the change is recorded and can be rolled back. */
+  setDeploymentRoutes(
+    name: string,
+    input: { routes: { model: string; weight: number }[]; shadows?: { model: string; percent: number }[] },
+  ): Promise<DeploymentView> {
+    return this.#request('PUT', `/deployments/${seg(name)}/routes`, { body: input });
+  }
+
+  /** Back to the routes the current ones replaced. */
+  rollbackDeployment(name: string): Promise<DeploymentView> {
+    return this.#request('POST', `/deployments/${seg(name)}/rollback`);
+  }
+
+  deploymentEvents(name: string): Promise<{ items: DeploymentEvent[] }> {
+    return this.#request('GET', `/deployments/${seg(name)}/events`);
   }
 
   openApi(): Promise<Record<string, unknown>> {

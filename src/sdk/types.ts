@@ -1,6 +1,17 @@
 import type { Dataset, RunStatus, Tag, ViewType } from '../tracking/types.js';
 
 export type { ArtifactEntry } from '../artifacts/artifact-store.js';
+export type { BatchingOptions } from '../serving/batching.js';
+export type {
+  Deployment,
+  DeploymentEvent,
+  DeploymentSpec,
+  DeploymentStatus,
+  Route,
+  RouteStatus,
+  ShadowRoute,
+} from '../serving/deployment-types.js';
+export type { DeploymentView } from '../serving/routes.js';
 export type { RunArtifactListing as ArtifactListing } from '../tracking/run-artifacts.js';
 
 export type {
@@ -117,3 +128,10 @@ export interface CreateModelVersionInput {
 
 export type { AuditEntry } from '../audit/audit-service.js';
 export type { Role, TokenInfo, User } from '../auth/types.js';
+export interface CreateDeploymentInput {
+  name: string;
+  /** models:/name/3, models:/name@champion or models:/name/latest. */
+  model: string;
+  stickyHeader?: string;
+  batching?: Partial<import('../serving/batching.js').BatchingOptions>;
+}

@@ -2,8 +2,11 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { authRoutes } from '../auth/routes.js';
 import { mountMlflow } from '../compat/mlflow/mount.js';
+import { oipRoutes } from '../compat/oip/routes.js';
 import { MloopError } from '../core/errors.js';
 import { registryRoutes } from '../registry/routes.js';
+import { DEFAULT_MAX_BODY } from '../serving/create-serving.js';
+import { deploymentRoutes } from '../serving/routes.js';
 import { trackingRoutes } from '../tracking/routes.js';
 import { errorResponse } from './http-errors.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
@@ -83,5 +86,24 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     API_PREFIX,
     authRoutes(() => services),
   );
+  app.route(
+    API_PREFIX,
+    deploymentRoutes(() => services),
+  );
+  const serving = services.serving;
+  const metrics = services.servingMetrics;
+  if (serving && metrics) {
+    // Deployment D answers at /v2/models/D/...; Prometheus scrapes /metrics.
+    app.route(
+      '/v2',
+      oipRoutes(() => serving, {
+        server: { name: 'mloop', version: VERSION },
+        maxBodyBytes: DEFAULT_MAX_BODY,
+      }),
+    );
+    app.get('/metrics', (c) =>
+      c.body(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }),
+    );
+  }
   return app;
 }

@@ -419,6 +419,118 @@ export const SCHEMAS = {
     },
     ['user', 'role', 'csrfToken'],
   ),
+  Route: object(
+    {
+      model: {
+        ...str,
+        description: 'models:/<name>/<version>, models:/<name>@<alias> or models:/<name>/latest.',
+      },
+      weight: { type: 'integer', minimum: 0, description: 'Relative weight; traffic share = weight / sum.' },
+    },
+    ['model', 'weight'],
+    { closed: true },
+  ),
+  ShadowRoute: object(
+    {
+      model: { ...str, description: 'models:/… reference of the shadow version.' },
+      percent: { type: 'integer', minimum: 0, description: 'Share of requests mirrored to it, 0 to 100.' },
+    },
+    ['model', 'percent'],
+    { closed: true },
+  ),
+  Batching: object(
+    {
+      maxBatchSize: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Rows per runtime call; 1 turns batching off.',
+      },
+      maxQueueDelayMs: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Wait for a fuller batch; 0 is opportunistic.',
+      },
+      maxQueueSize: { type: 'integer', minimum: 1, description: 'Requests allowed to wait before 429.' },
+      timeoutMs: { type: 'integer', minimum: 1, description: 'From arrival to answer, queued or running.' },
+    },
+    [],
+    { closed: true },
+  ),
+  DeploymentStatus: object(
+    {
+      state: { type: 'string', enum: ['loading', 'ready', 'degraded', 'failed', 'not_served'] },
+      routes: list(
+        object(
+          {
+            model: str,
+            shadow: { type: 'boolean' },
+            version: { ...str, description: 'The version answering; absent until one loaded.' },
+            state: { type: 'string', enum: ['loading', 'ready', 'failed'] },
+            message: { ...str, description: 'Why the last load failed; the version shown keeps answering.' },
+          },
+          ['model', 'shadow', 'state'],
+        ),
+      ),
+    },
+    ['state', 'routes'],
+    { description: "What this server process serves for the deployment ('not_served' when it serves none)." },
+  ),
+  Deployment: object(
+    {
+      name: str,
+      model: { ...str, description: 'The registered model it was created for.' },
+      routes: list(ref('Route')),
+      shadows: list(ref('ShadowRoute')),
+      stickyHeader: str,
+      batching: ref('Batching'),
+      revision: { type: 'integer', description: 'Sequence number of the event that set the current routes.' },
+      creationTimestamp: millis('Milliseconds since the epoch.'),
+      lastUpdatedTimestamp: millis('Milliseconds since the epoch.'),
+      status: ref('DeploymentStatus'),
+    },
+    [
+      'name',
+      'model',
+      'routes',
+      'shadows',
+      'batching',
+      'revision',
+      'creationTimestamp',
+      'lastUpdatedTimestamp',
+      'status',
+    ],
+  ),
+  DeploymentList: object({ items: list(ref('Deployment')) }, ['items']),
+  DeploymentEvent: object(
+    {
+      name: str,
+      seq: { type: 'integer' },
+      kind: { type: 'string', enum: ['created', 'routes', 'rollback'] },
+      routes: list(ref('Route')),
+      shadows: list(ref('ShadowRoute')),
+      previousSeq: { type: 'integer', description: 'The event whose routes this one replaced.' },
+      actor: str,
+      timestamp: millis('Milliseconds since the epoch.'),
+    },
+    ['name', 'seq', 'kind', 'routes', 'shadows', 'actor', 'timestamp'],
+  ),
+  DeploymentEvents: object({ items: list(ref('DeploymentEvent')) }, ['items']),
+  CreateDeployment: object(
+    {
+      name: { ...str, description: "Served at /v2/models/<name>: letters, digits, '_', '.', '-'." },
+      model: {
+        ...str,
+        description: 'models:/<name>@<alias>, models:/<name>/<version> or models:/<name>/latest.',
+      },
+      stickyHeader: { ...str, description: 'Requests with the same value of this header keep one route.' },
+      batching: ref('Batching'),
+    },
+    ['name', 'model'],
+    { closed: true },
+  ),
+  SetRoutes: object({ routes: list(ref('Route')), shadows: list(ref('ShadowRoute')) }, ['routes'], {
+    closed: true,
+  }),
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

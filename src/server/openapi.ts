@@ -91,6 +91,13 @@ const resourceIdParam: ParameterObject = {
   description: 'Experiment id or registered model name.',
   schema: { type: 'string' },
 };
+const deploymentParam: ParameterObject = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: "Deployment name: letters, digits, '_', '.', '-'.",
+  schema: { type: 'string' },
+};
 const query = (name: string, schema: SchemaObject, description: string): ParameterObject => ({
   name,
   in: 'query',
@@ -107,7 +114,7 @@ const pageToken = query(
 function op(
   operationId: string,
   summary: string,
-  tag: 'experiments' | 'runs' | 'registry' | 'lineage' | 'auth' | 'meta',
+  tag: 'experiments' | 'runs' | 'registry' | 'lineage' | 'auth' | 'deployments' | 'meta',
   spec: {
     params?: ParameterObject[];
     body?: SchemaName;
@@ -503,6 +510,52 @@ export const OPENAPI: OpenApiDocument = {
         },
       ),
       delete: op('logout', 'Sign out of the browser session.', 'auth', { ok: [204] }),
+    },
+    '/deployments': {
+      get: op('listDeployments', 'List deployments with their routes and serving status.', 'deployments', {
+        ok: [200, ref('DeploymentList')],
+      }),
+      post: op(
+        'createDeployment',
+        'Create a deployment: one route to a model reference, served at /v2/models/{name}.',
+        'deployments',
+        { body: 'CreateDeployment', ok: [201, ref('Deployment')], notFound: true },
+      ),
+    },
+    '/deployments/{name}': {
+      get: op('getDeployment', 'Get a deployment and what this server serves for it.', 'deployments', {
+        params: [deploymentParam],
+        ok: [200, ref('Deployment')],
+        notFound: true,
+      }),
+      delete: op('deleteDeployment', 'Delete a deployment and its history; serving stops.', 'deployments', {
+        params: [deploymentParam],
+        ok: [204],
+        notFound: true,
+      }),
+    },
+    '/deployments/{name}/routes': {
+      put: op(
+        'setDeploymentRoutes',
+        'Replace the weighted routes and shadow routes; recorded, and picked up without a restart.',
+        'deployments',
+        { params: [deploymentParam], body: 'SetRoutes', ok: [200, ref('Deployment')], notFound: true },
+      ),
+    },
+    '/deployments/{name}/rollback': {
+      post: op(
+        'rollbackDeployment',
+        'Return to the routes the current ones replaced; again goes one more step back.',
+        'deployments',
+        { params: [deploymentParam], ok: [200, ref('Deployment')], notFound: true },
+      ),
+    },
+    '/deployments/{name}/events': {
+      get: op('getDeploymentEvents', 'Every change of the routes: who, when, what.', 'deployments', {
+        params: [deploymentParam],
+        ok: [200, ref('DeploymentEvents')],
+        notFound: true,
+      }),
     },
   },
   components: { schemas: SCHEMAS },

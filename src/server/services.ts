@@ -3,6 +3,9 @@ import { AuditService } from '../audit/audit-service.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
 import { RegistryService } from '../registry/registry-service.js';
+import { DeploymentService } from '../serving/deployment-service.js';
+import type { ServingMetrics } from '../serving/metrics.js';
+import type { ServingManager } from '../serving/serving-manager.js';
 import type { Store } from '../store/open-store.js';
 import { ExperimentService } from '../tracking/experiment-service.js';
 import { LoggedModelService } from '../tracking/logged-model-service.js';
@@ -21,12 +24,17 @@ export interface Services {
   users: UserService;
   permissions: PermissionService;
   audit: AuditService;
+  deployments: DeploymentService;
+  /** Present when this process serves the deployments (the server does; `--home` CLI clients do not). */
+  serving?: ServingManager;
+  servingMetrics?: ServingMetrics;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
   const experiments = new ExperimentService(store);
   const runs = new RunService(store, experiments);
   const loggedModels = new LoggedModelService(store, experiments);
+  const registry = new RegistryService(store, runs, loggedModels);
   return {
     store,
     artifacts,
@@ -34,9 +42,10 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     runs,
     metrics: new MetricHistoryService(store, runs),
     loggedModels,
-    registry: new RegistryService(store, runs, loggedModels),
     users: new UserService(store),
     permissions: new PermissionService(store),
     audit: new AuditService(store),
+    registry,
+    deployments: new DeploymentService(store, registry),
   };
 }

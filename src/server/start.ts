@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import type { ResolvedConfig } from '../config/config.js';
+import { createServingManager, type ServingOptions, storeSource } from '../serving/create-serving.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { createServices, type Services } from './services.js';
@@ -13,11 +15,26 @@ export interface RunningServer {
 }
 
 /** Opens the stores (running migrations), ensures the Default experiment and listens. */
-export async function startServer(config: ResolvedConfig): Promise<RunningServer> {
+export async function startServer(
+  config: ResolvedConfig,
+  serving: Pick<ServingOptions, 'hook' | 'log' | 'workers' | 'pollMs' | 'retryFailedMs'> = {},
+): Promise<RunningServer> {
   const store = await openStore(config.store);
   const artifacts = openArtifactStore(config.artifacts);
   const services = createServices(store, artifacts);
   await services.experiments.ensureDefault();
+  const { manager, metrics } = createServingManager(
+    storeSource(services.deployments),
+    services.registry,
+    artifacts,
+    {
+      cacheDir: join(config.home, 'model-cache'),
+      ...servingEnv(),
+      ...serving,
+    },
+  );
+  services.serving = manager;
+  services.servingMetrics = metrics;
   const app = createApp(services, {
     security: {
       auth: config.auth,
@@ -32,6 +49,8 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   });
   // Clients such as the mlflow client keep connections alive; a generous keep-alive avoids reconnect storms.
   (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
+  // Deployments load in the background; /v2/health/ready says when they are all answering.
+  void manager.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
@@ -39,7 +58,16 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
     services,
     close: async () => {
       await new Promise<void>((done) => server.close(() => done()));
+      await manager.close();
       await store.close();
     },
   };
+}
+
+/** Serving knobs from the environment: MLOOP_SERVING_WORKERS, MLOOP_SERVING_POLL_MS. */
+export function servingEnv(env: NodeJS.ProcessEnv = process.env): { workers?: number; pollMs?: number } {
+  const int = (v: string | undefined) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+  const workers = int(env.MLOOP_SERVING_WORKERS);
+  const pollMs = int(env.MLOOP_SERVING_POLL_MS);
+  return { ...(workers ? { workers } : {}), ...(pollMs ? { pollMs } : {}) };
 }

@@ -14,6 +14,8 @@ export interface StoreDialect {
   readonly ilike: 'like' | 'ilike';
   /** Whether LIKE is case-sensitive by default (SQLite's is not, so `pragma case_sensitive_like` is set on). */
   readonly likeIsCaseSensitive: boolean;
+  /** Whether `SELECT … FOR UPDATE` exists; SQLite needs none because its one connection serializes writers. */
+  readonly lockForUpdate: boolean;
   createKysely(): Kysely<Database>;
   /**
    * Appends metric points and advances `latest_metrics`, in one transaction. This is the ingest hot path, so each

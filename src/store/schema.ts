@@ -192,7 +192,28 @@ export interface AuditTable {
   ip: string | null;
 }
 
+export interface DeploymentTable {
+  name: string;
+  model_name: string;
+  spec: string;
+  revision: number;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+}
+
+export interface DeploymentEventTable {
+  name: string;
+  seq: number;
+  kind: string;
+  spec: string;
+  previous_seq: number | null;
+  actor: string;
+  timestamp: number;
+}
+
 export interface Database {
+  deployments: DeploymentTable;
+  deployment_events: DeploymentEventTable;
   users: UserTable;
   tokens: TokenTable;
   permissions: PermissionTable;

@@ -156,6 +156,43 @@ describe('OpenAPI document of /api/v1', () => {
       '/registered-models/{name}/aliases/history',
       '/registered-models/doc-model/aliases/history',
     );
+    await call('post', '/deployments', '/deployments', {
+      name: 'doc-dep',
+      model: 'models:/doc-model@champion',
+    });
+    await call(
+      'put',
+      '/registered-models/{name}/aliases/{alias}',
+      '/registered-models/doc-model/aliases/champion',
+      {
+        version: version.version,
+      },
+    );
+    const dep = await call('post', '/deployments', '/deployments', {
+      name: 'doc-dep',
+      model: 'models:/doc-model@champion',
+      batching: { maxBatchSize: 8 },
+    });
+    expect(dep.status.state).toBe('not_served');
+    await call('get', '/deployments', '/deployments');
+    await call('get', '/deployments/{name}', '/deployments/doc-dep');
+    await call('put', '/deployments/{name}/routes', '/deployments/doc-dep/routes', {
+      routes: [
+        { model: 'models:/doc-model/1', weight: 90 },
+        { model: 'models:/doc-model@champion', weight: 10 },
+      ],
+      shadows: [{ model: 'models:/doc-model/latest', percent: 50 }],
+    });
+    await call('put', '/deployments/{name}/routes', '/deployments/doc-dep/routes', { routes: [] });
+    await call('post', '/deployments/{name}/rollback', '/deployments/doc-dep/rollback');
+    await call('get', '/deployments/{name}/events', '/deployments/doc-dep/events');
+    await call('delete', '/deployments/{name}', '/deployments/doc-dep');
+    await call('get', '/deployments/{name}', '/deployments/doc-dep');
+    await call(
+      'delete',
+      '/registered-models/{name}/aliases/{alias}',
+      '/registered-models/doc-model/aliases/champion',
+    );
     await call('patch', '/registered-models/{name}', '/registered-models/doc-model', {
       name: 'doc-model-2',
       description: 'd',

@@ -33,3 +33,18 @@ describe('limits', () => {
     expect((await request(s.app, 'GET', '/api/v1/whoami', { token: s.tokens.editor })).status).toBe(200);
   });
 });
+
+describe('access rules of routes that only a running server mounts', () => {
+  it('covers the Open Inference Protocol and /metrics', async () => {
+    const { ruleFor } = await import('../../src/server/access-policy.js');
+    for (const [method, path, action] of [
+      ['GET', '/v2/health/ready', 'public'],
+      ['GET', '/v2', 'public'],
+      ['POST', '/v2/models/:name/infer', 'read'],
+      ['POST', '/v2/models/:name/versions/:version/infer', 'read'],
+      ['GET', '/metrics', 'authenticated'],
+    ] as const) {
+      expect(ruleFor(method, path)?.action, `${method} ${path}`).toBe(action);
+    }
+  });
+});

@@ -1,0 +1,345 @@
+/**
+ * Serving benchmark (issue 6): single-row requests to a 100-tree GBDT ONNX model with 20 features, 32 concurrent
+ * connections, load from a separate process (bench/support/load-generator.ts). In the same run:
+ *   - baseline: a minimal Node HTTP server calling onnxruntime-node directly (the practical limit);
+ *   - mloop: `mloop serve` (standalone replica), Open Inference Protocol and MLflow /invocations;
+ *   - mlflow: `mlflow models serve` (PyPI mlflow, .cache/bench-mlflow-venv) on the same model, /invocations.
+ * Targets: mloop ≥ 0.8 × baseline throughput; p99 ≤ 5 ms at half of mloop's maximum throughput; ≥ 10× mlflow.
+ *
+ * Each mloop/baseline measurement is repeated BENCH_ROUNDS times, interleaved, and the median run is reported, so a
+ * burst of other work on the machine does not decide a ratio.
+ *
+ * usage: node --import tsx bench/serving.ts   (BENCH_SECONDS=5 per run, BENCH_ROUNDS=3, BENCH_CONNECTIONS=32,
+ *        BENCH_SKIP_MLFLOW=1)
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { openArtifactStore } from '../src/artifacts/open-artifact-store.js';
+import { packageFiles, type Signature } from '../src/registry/model-package.js';
+import { createServices } from '../src/server/services.js';
+import { openStore } from '../src/store/open-store.js';
+
+const exec = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '..');
+const VENV = join(ROOT, '.cache/bench-mlflow-venv');
+const REQUIREMENTS = join(ROOT, 'bench/mlflow-requirements.txt');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const FEATURES = 20;
+const children: ChildProcess[] = [];
+
+interface LoadResult {
+  requests: number;
+  throughput: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function ensureVenv(): Promise<string> {
+  const python = join(VENV, 'bin/python');
+  const marker = join(VENV, '.requirements.sha256');
+  const hash = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex');
+  if (!existsSync(python)) await exec('python3', ['-m', 'venv', VENV]);
+  if (!existsSync(marker) || readFileSync(marker, 'utf8').trim() !== hash) {
+    log(
+      'installing bench/mlflow-requirements.txt into .cache/bench-mlflow-venv (a few minutes the first time)',
+    );
+    await exec(python, ['-m', 'pip', 'install', '--quiet', '-r', REQUIREMENTS], { maxBuffer: 64 << 20 });
+    writeFileSync(marker, `${hash}\n`);
+  }
+  return python;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** Starts a child and resolves with the URL from the first JSON line it prints. */
+function startJsonChild(cmd: string, args: string[], what: string): Promise<string> {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  children.push(child);
+  let err = '';
+  child.stderr!.on('data', (d) => {
+    err = (err + String(d)).slice(-4000);
+  });
+  return new Promise((done, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`${what} did not start in 60 s: ${err}`)), 60_000);
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        done((JSON.parse(line) as { url: string }).url);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${what} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+async function load(
+  url: string,
+  body: string,
+  opts: { rate?: number; seconds?: number } = {},
+): Promise<LoadResult> {
+  const options = {
+    url,
+    body,
+    contentType: 'application/json',
+    connections: CONNECTIONS,
+    durationMs: (opts.seconds ?? SECONDS) * 1000,
+    warmupMs: 2000,
+    ...(opts.rate ? { rate: opts.rate } : {}),
+  };
+  const { stdout } = await exec(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/support/load-generator.ts'), JSON.stringify(options)],
+    { cwd: ROOT, maxBuffer: 16 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+}
+
+async function main(): Promise<void> {
+  const python = await ensureVenv();
+  const work = mkdtempSync(join(tmpdir(), 'mloop-bench-serving-'));
+  const onnxPath = join(work, 'gbdt.onnx');
+  await exec(python, [
+    join(ROOT, 'test/python/make_onnx_model.py'),
+    'gbdt',
+    onnxPath,
+    '--features',
+    String(FEATURES),
+    '--trees',
+    '100',
+    '--depth',
+    '6',
+  ]);
+  const onnxModel = new Uint8Array(readFileSync(onnxPath));
+  const columns = Array.from({ length: FEATURES }, (_, i) => `f${i}`);
+  const signature: Signature = {
+    inputs: columns.map((name) => ({ type: 'float' as const, name })),
+    outputs: [{ type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 1] } }],
+  };
+  const row = Array.from({ length: FEATURES }, (_, i) => Math.round(Math.sin(i + 1) * 1000) / 1000);
+
+  // The registry of a fresh home, with the model as version 1 of 'gbdt'.
+  const home = join(work, 'home');
+  const store = await openStore(`sqlite:///${join(home, 'mloop.db')}`);
+  const artifacts = openArtifactStore(pathToFileURL(join(home, 'artifacts')).href);
+  const services = createServices(store, artifacts);
+  await services.experiments.ensureDefault();
+  const run = await services.runs.create({});
+  const base = run.info.artifactUri.slice('mlflow-artifacts:/'.length);
+  const files = packageFiles({ onnxModel, signature, inputExample: { columns, data: [row] } });
+  for (const [path, bytes] of files) await artifacts.put(`${base}/model/${path}`, bytes);
+  await services.registry.createModel({ name: 'gbdt' });
+  await services.registry.createVersion({ name: 'gbdt', source: `runs:/${run.info.runId}/model` });
+  await store.close();
+
+  // The same package for mlflow, plus the python_function flavor that `mlflow models serve` loads through.
+  const mlflowDir = join(work, 'mlflow-model');
+  mkdirSync(mlflowDir);
+  for (const [path, bytes] of files) writeFileSync(join(mlflowDir, path), bytes);
+  const manifest = readFileSync(join(mlflowDir, 'MLmodel'), 'utf8').replace(
+    'flavors:\n',
+    'flavors:\n  python_function:\n    loader_module: mlflow.onnx\n    data: model.onnx\n    python_version: 3.11.7\n',
+  );
+  writeFileSync(join(mlflowDir, 'MLmodel'), manifest);
+
+  const oip = JSON.stringify({ inputs: [{ name: 'X', shape: [1, FEATURES], datatype: 'FP32', data: row }] });
+  const invocations = JSON.stringify({ dataframe_split: { columns, data: [row] } });
+
+  const load0 = loadavg()[0]!;
+  log(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load0.toFixed(1)}`,
+  );
+  const baselineUrl = await startJsonChild(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/support/baseline-server.ts'), onnxPath],
+    'baseline',
+  );
+  const mloopUrl = await startJsonChild(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/support/mloop-cli.ts'),
+      'serve',
+      '--home',
+      home,
+      '--model',
+      'models:/gbdt/1',
+      '--port',
+      '0',
+      '--json',
+    ],
+    'mloop serve',
+  );
+  const results: Record<string, LoadResult> = {};
+  const runs: Record<string, LoadResult[]> = {};
+  const measure = async (key: string, url: string, body: string, opts: { rate?: number } = {}) => {
+    log(
+      `${key}: ${SECONDS}s at ${opts.rate ? `${Math.round(opts.rate)} req/s` : 'full speed'}, ${CONNECTIONS} connections`,
+    );
+    const r = await load(url, body, opts);
+    runs[key] = [...(runs[key] ?? []), r];
+    return r;
+  };
+  /** The run with the median throughput (closed loop) or median p99 (fixed rate). */
+  const median = (key: string, by: 'throughput' | 'p99') => {
+    const sorted = [...runs[key]!].sort((a, b) => a[by] - b[by]);
+    results[key] = sorted[Math.floor(sorted.length / 2)]!;
+  };
+  const run1 = async (key: string, url: string, body: string, opts: { rate?: number } = {}) => {
+    await measure(key, url, body, opts);
+    median(key, opts.rate ? 'p99' : 'throughput');
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    await measure('baseline', `${baselineUrl}/v2/models/gbdt/infer`, oip);
+    await measure('mloop-oip', `${mloopUrl}/v2/models/gbdt/infer`, oip);
+    await measure('mloop-invocations', `${mloopUrl}/invocations`, invocations);
+  }
+  for (const key of ['baseline', 'mloop-oip', 'mloop-invocations']) median(key, 'throughput');
+  const half = results['mloop-oip']!.throughput / 2;
+  for (let round = 0; round < ROUNDS; round++) {
+    await measure('mloop-oip@half', `${mloopUrl}/v2/models/gbdt/infer`, oip, { rate: half });
+    await measure('baseline@half', `${baselineUrl}/v2/models/gbdt/infer`, oip, { rate: half });
+  }
+  median('mloop-oip@half', 'p99');
+  median('baseline@half', 'p99');
+  for (const c of children.splice(0)) c.kill();
+
+  let mlflowNote = '';
+  if (process.env.BENCH_SKIP_MLFLOW) mlflowNote = 'skipped (BENCH_SKIP_MLFLOW)';
+  else {
+    const port = await freePort();
+    const workers = availableParallelism();
+    const child = spawn(
+      join(VENV, 'bin/mlflow'),
+      [
+        'models',
+        'serve',
+        '-m',
+        mlflowDir,
+        '--env-manager',
+        'local',
+        '--host',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-w',
+        String(workers),
+      ],
+      {
+        cwd: work,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, PATH: `${join(VENV, 'bin')}:${process.env.PATH}` },
+      },
+    );
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err = (err + String(d)).slice(-4000);
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const end = Date.now() + 120_000;
+    let up = false;
+    while (!up && Date.now() < end && child.exitCode === null) {
+      up = await fetch(`${url}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!up) await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!up) mlflowNote = `mlflow models serve did not come up: ${err.slice(-1500)}`;
+    else {
+      const check = await fetch(`${url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: invocations,
+      });
+      log(`mlflow answers ${check.status}: ${(await check.text()).slice(0, 200)}`);
+      await run1('mlflow', `${url}/invocations`, invocations);
+      mlflowNote = `mlflow ${readFileSync(REQUIREMENTS, 'utf8').match(/mlflow==([\d.]+)/)?.[1]}, --workers ${workers}, --env-manager local`;
+    }
+    for (const c of children.splice(0)) c.kill();
+  }
+
+  const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  const lines = [
+    `| run | req/s | p50 ms | p99 ms | non-2xx |`,
+    `|---|---:|---:|---:|---:|`,
+    ...Object.entries(results).map(([k, r]) => {
+      const bad = Object.entries(r.statuses)
+        .filter(([s]) => !s.startsWith('2'))
+        .reduce((n, [, c]) => n + c, 0);
+      return `| ${k} | ${fmt(r.throughput)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${bad + r.errors} |`;
+    }),
+  ];
+  console.log(lines.join('\n'));
+  const b = results.baseline!;
+  const m = results['mloop-oip']!;
+  const h = results['mloop-oip@half']!;
+  const ratio = m.throughput / b.throughput;
+  const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+  console.log(
+    `\nmloop OIP / baseline throughput: ${ratio.toFixed(2)} (target ≥ 0.8) ${verdict(ratio >= 0.8)}`,
+  );
+  console.log(
+    `mloop OIP p99 at half max (${fmt(m.throughput / 2)} req/s): ${fmt(h.p99, 2)} ms (target ≤ 5) ${verdict(h.p99 <= 5)}`,
+  );
+  const f = results.mlflow;
+  if (f) {
+    const inv = results['mloop-invocations']!.throughput / f.throughput;
+    console.log(
+      `mloop /invocations / mlflow /invocations: ${inv.toFixed(1)}× (target ≥ 10×) ${verdict(inv >= 10)}`,
+    );
+    console.log(`mloop OIP / mlflow /invocations: ${(m.throughput / f.throughput).toFixed(1)}×`);
+  }
+  console.log(`mlflow: ${mlflowNote}`);
+  console.log(
+    `machine: ${availableParallelism()} cores, 1-min load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end (other work on the machine skews every figure)`,
+  );
+  const spread = Object.entries(runs)
+    .map(
+      ([k, rs]) =>
+        `${k} ${rs.map((r) => (k.includes('@') ? `${r.p99.toFixed(1)}ms` : Math.round(r.throughput))).join('/')}`,
+    )
+    .join('; ');
+  console.log(`every round (req/s; p99 for fixed-rate runs): ${spread}`);
+  console.log(
+    `\n${JSON.stringify({ results, mlflow: mlflowNote, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS })}`,
+  );
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill();
+  });

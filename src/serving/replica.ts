@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { openArtifactStore } from '../artifacts/open-artifact-store.js';
+import type { ResolvedConfig } from '../config/config.js';
+import { RegistryService } from '../registry/registry-service.js';
+import { openStore } from '../store/open-store.js';
+import { ExperimentService } from '../tracking/experiment-service.js';
+import { LoggedModelService } from '../tracking/logged-model-service.js';
+import { RunService } from '../tracking/run-service.js';
+import { type BatchingOptions, DEFAULT_BATCHING } from './batching.js';
+import {
+  createServingManager,
+  DEFAULT_MAX_BODY,
+  type ServingOptions,
+  staticSource,
+} from './create-serving.js';
+import { validateBatching } from './deployment-service.js';
+import { parseModelUri } from './model-uri.js';
+import type { ServingManager } from './serving-manager.js';
+import { createServingApp } from './standalone-app.js';
+
+export interface ReplicaOptions extends Pick<ServingOptions, 'workers' | 'hook' | 'log' | 'runtime'> {
+  model: string;
+  name?: string;
+  stickyHeader?: string;
+  batching?: Partial<BatchingOptions>;
+  pollMs?: number;
+}
+
+export interface RunningReplica {
+  url: string;
+  name: string;
+  manager: ServingManager;
+  close(): Promise<void>;
+}
+
+/**
+ * `mloop serve`: one model from the registry, served under one name by its own HTTP app. It reads the same store
+ * and artifact store as the server, and follows the model's alias without a restart.
+ */
+export async function startReplica(config: ResolvedConfig, opts: ReplicaOptions): Promise<RunningReplica> {
+  const { name: modelName } = parseModelUri(opts.model, '--model');
+  const name = opts.name ?? modelName;
+  const store = await openStore(config.store);
+  try {
+    const artifacts = openArtifactStore(config.artifacts);
+    const experiments = new ExperimentService(store);
+    const runs = new RunService(store, experiments);
+    const registry = new RegistryService(store, runs, new LoggedModelService(store, experiments));
+    const spec = {
+      routes: [{ model: opts.model, weight: 100 }],
+      shadows: [],
+      batching: { ...DEFAULT_BATCHING, ...validateBatching(opts.batching ?? {}) },
+      ...(opts.stickyHeader ? { stickyHeader: opts.stickyHeader.toLowerCase() } : {}),
+    };
+    await registry.resolveVersion(modelName, parseModelUri(opts.model).ref);
+    const { manager, metrics } = createServingManager(staticSource(name, spec), registry, artifacts, {
+      cacheDir: join(config.home, 'model-cache'),
+      ...(opts.pollMs === undefined ? {} : { pollMs: opts.pollMs }),
+      ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+      ...(opts.hook ? { hook: opts.hook } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.runtime ? { runtime: opts.runtime } : {}),
+    });
+    await manager.start();
+    const app = createServingApp(manager, metrics, name, { maxBodyBytes: DEFAULT_MAX_BODY });
+    const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s));
+      s.once('error', reject);
+    });
+    (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
+    const { port } = server.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return {
+      url: `http://${host}:${port}`,
+      name,
+      manager,
+      close: async () => {
+        await new Promise<void>((done) => server.close(() => done()));
+        await manager.close();
+        await store.close();
+        await artifacts.close?.();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
