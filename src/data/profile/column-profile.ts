@@ -86,11 +86,13 @@ export class ColumnAccumulator {
         this.addMissing(column.length);
         return;
       case 'bool':
-        return this.addBool(column.values);
+        this.addBool(column.values);
+        return;
       case 'string':
-        return this.addStrings(column.codes, column.dictionary);
+        this.addStrings(column.codes, column.dictionary);
+        return;
       default:
-        return this.addNumbers(column.type, column.values);
+        this.addNumbers(column.type, column.values);
     }
   }
 

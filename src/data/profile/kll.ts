@@ -73,7 +73,7 @@ export class Kll {
     let size = this.sizes[0]!;
     for (let i = 0; i < values.length; i++) {
       const x = values[i]!;
-      if (x !== x) continue;
+      if (Number.isNaN(x)) continue;
       if (x < min) min = x;
       if (x > max) max = x;
       if (size === buf.length) {

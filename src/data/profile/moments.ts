@@ -19,7 +19,7 @@ export function momentsOf(values: Float64Array): Moments | undefined {
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (x !== x) continue;
+    if (Number.isNaN(x)) continue;
     count++;
     sum += x;
     if (x < min) min = x;
@@ -30,7 +30,7 @@ export function momentsOf(values: Float64Array): Moments | undefined {
   let m2 = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
-    if (x !== x) continue;
+    if (Number.isNaN(x)) continue;
     const d = x - mean;
     m2 += d * d;
   }

@@ -27,7 +27,7 @@ export class NumberCounter {
     let size = 0;
     for (let i = 0; i < input.length; i++) {
       let x = input[i]!;
-      if (x !== x) continue;
+      if (Number.isNaN(x)) continue;
       if (x === 0) x = 0;
       f64[0] = x;
       const h = Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x27d4eb2d), 0x9e3779b1);
