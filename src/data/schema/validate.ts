@@ -88,8 +88,8 @@ export class Validator {
       present.add(column.name);
       const state = this.columns.get(column.name);
       if (!state) {
-        let f = this.unexpected.get(column.name);
-        if (!f) this.unexpected.set(column.name, (f = new Finding(false)));
+        const f = this.unexpected.get(column.name) ?? new Finding(false);
+        this.unexpected.set(column.name, f);
         f.hit(batch.rowOffset + 1, null, batch.numRows);
         continue;
       }
