@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mountMlflow } from '../compat/mlflow/mount.js';
 import { MloopError } from '../core/errors.js';
+import { dataRoutes } from '../data/routes.js';
 import { trackingRoutes } from '../tracking/routes.js';
 import { errorResponse } from './http-errors.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
@@ -34,7 +35,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   });
 
   app.use('/api/*', async (c, next) => {
-    if (c.req.path.startsWith('/api/2.0/mlflow-artifacts/')) return next();
+    // Artifact and dataset content uploads stream to the store and are not bound by the JSON limit.
+    if (
+      c.req.path.startsWith('/api/2.0/mlflow-artifacts/') ||
+      c.req.path.startsWith(`${API_PREFIX}/dataset-content/`)
+    )
+      return next();
     return bodyLimit({
       maxSize: MAX_JSON_BODY,
       onError: (ctx) =>
@@ -55,6 +61,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.route(
     API_PREFIX,
     trackingRoutes(() => services),
+  );
+  app.route(
+    API_PREFIX,
+    dataRoutes(() => services),
   );
   return app;
 }

@@ -1,4 +1,5 @@
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { DatasetService } from '../data/dataset-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import type { Store } from '../store/open-store.js';
 import { ExperimentService } from '../tracking/experiment-service.js';
@@ -15,6 +16,7 @@ export interface Services {
   metrics: MetricHistoryService;
   loggedModels: LoggedModelService;
   registry: RegistryService;
+  datasets: DatasetService;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
@@ -29,5 +31,6 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     metrics: new MetricHistoryService(store, runs),
     loggedModels,
     registry: new RegistryService(store, runs, loggedModels),
+    datasets: new DatasetService(store, artifacts),
   };
 }

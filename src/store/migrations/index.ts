@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { trackingMigration } from './001-tracking.js';
 import { registryMigration } from './002-registry.js';
+import { dataMigration } from './003-data.js';
 
 /**
  * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
@@ -10,5 +11,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
   return {
     '001-tracking': trackingMigration(dialect),
     '002-registry': registryMigration(),
+    '003-data': dataMigration(),
   };
 }
