@@ -155,9 +155,14 @@ export async function uploadContent(
   if (total > 0) progress.phase('uploading', total);
   for (const [hash, source] of sources) {
     if (!missing.has(hash)) continue;
-    const stream = createReadStream(source.file);
-    stream.on('data', (chunk) => progress.update((bytes += chunk.length)));
-    await client.putContent(hash, Readable.toWeb(stream) as ReadableStream<Uint8Array>);
+    const counted = async function* () {
+      for await (const chunk of createReadStream(source.file, { highWaterMark: 1 << 20 })) {
+        bytes += (chunk as Buffer).length;
+        progress.update(bytes);
+        yield chunk as Buffer;
+      }
+    };
+    await client.putContent(hash, Readable.toWeb(Readable.from(counted())) as ReadableStream<Uint8Array>);
     files++;
   }
   if (hashed.kind === 'dir' && missing.has(hashed.hash) && hashed.manifest)
