@@ -3,6 +3,7 @@ import { isMloopError } from '../core/errors.js';
 import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
 import { CliError } from './cli-error.js';
+import { registerDataCommand } from './data-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServerCommand } from './server-command.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerExperimentsCommand(program);
   registerRunsCommand(program);
+  registerDataCommand(program);
   return program;
 }
 

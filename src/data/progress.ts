@@ -1,7 +1,7 @@
 /** Progress of long work (hashing, profiling, transfers); the CLI draws it on stderr when that is a terminal. */
 export interface Progress {
-  /** Starts a phase; `total` in bytes when known. */
-  phase(label: string, total?: number): void;
+  /** Starts a phase; `total` when known, in `unit` (bytes by default). */
+  phase(label: string, total?: number, unit?: 'bytes' | 'rows'): void;
   /** Bytes (or items) done so far in the current phase. */
   update(done: number): void;
   end(): void;

@@ -123,7 +123,11 @@ export async function profilePath(
   if (tables.length === 0) return undefined;
   const formats = new Set(tables.map((f) => detectFormat(f)));
   const builder = new ProfileBuilder();
-  progress.phase(`profiling ${tables.length === 1 ? basename(tables[0]!) : `${tables.length} tables`}`);
+  progress.phase(
+    `profiling ${tables.length === 1 ? basename(tables[0]!) : `${tables.length} tables`}`,
+    undefined,
+    'rows',
+  );
   for (const file of tables) {
     for await (const batch of readBatches(file)) {
       builder.add(batch);
