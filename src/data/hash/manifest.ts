@@ -115,13 +115,13 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   if (!st.isDirectory()) throw new DataError({ file: path }, 'not a regular file or directory.');
 
   const files = walkFiles(abs);
-  const token = createHash('sha256');
+  const lines = new Array<string>(files.length);
   let size = 0;
-  for (const f of files) {
-    token.update(`${f.rel}\0${f.stat.ino}\0${f.stat.mtimeMs}\0${f.stat.size}\n`);
+  files.forEach((f, i) => {
+    lines[i] = `${f.rel}\0${f.stat.ino}\0${f.stat.mtimeMs}\0${f.stat.size}\n`;
     size += f.stat.size;
-  }
-  const walkToken = token.digest('hex');
+  });
+  const walkToken = createHash('sha256').update(lines.join('')).digest('hex');
   const dirHit = cache?.dir(abs);
   if (dirHit && dirHit.token === walkToken && !opts.needManifest)
     return { kind: 'dir', hash: dirHit.hash, size: dirHit.size, files: dirHit.files };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { DataError } from '../data-error.js';
 
@@ -25,6 +25,10 @@ export interface HashFileOptions {
  * end, or it yields more or fewer bytes than its size — is refused rather than given a hash of mixed content.
  */
 export async function hashFile(file: string, opts: HashFileOptions = {}): Promise<FileHash> {
+  if (!opts.onChunk && !opts.chunkSize) {
+    const small = hashSmallFileSync(file);
+    if (small) return small;
+  }
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, 'r');
@@ -38,7 +42,8 @@ export async function hashFile(file: string, opts: HashFileOptions = {}): Promis
         { file },
         'not a regular file; only files and directories of files can be versioned.',
       );
-    const size = opts.chunkSize ?? CHUNK;
+    // Buffers no larger than the file (plus one byte to see its end): small files cost small allocations.
+    const size = Math.max(1, Math.min(opts.chunkSize ?? CHUNK, before.size + 1));
     const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
     const hash = createHash('sha256');
     let position = 0;
@@ -67,6 +72,54 @@ export async function hashFile(file: string, opts: HashFileOptions = {}): Promis
     return { hash: hash.digest('hex'), size: position, stat: before };
   } finally {
     await handle.close();
+  }
+}
+
+const SMALL = 1 << 20;
+
+/**
+ * Files up to 1 MiB are read synchronously in one call: a directory of many small files is bound by per-file
+ * overhead, not bytes. Returns undefined for larger files (and for non-files, left to the streaming path's errors).
+ */
+function hashSmallFileSync(file: string): FileHash | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new DataError({ file }, `cannot read: ${(err as Error).message}.`, { cause: err });
+  }
+  try {
+    const before = fstatSync(fd);
+    if (!before.isFile() || before.size > SMALL) return undefined;
+    const buf = Buffer.allocUnsafe(before.size + 1);
+    let read = 0;
+    for (;;) {
+      const n = readSync(fd, buf, read, buf.length - read, read);
+      if (n === 0) break;
+      read += n;
+      if (read === buf.length) break;
+    }
+    const after = fstatSync(fd);
+    let now: Stats | undefined;
+    try {
+      now = statSync(file);
+    } catch {
+      now = undefined;
+    }
+    if (read !== before.size || changed(before, after) || !now || changed(before, now)) {
+      throw new DataError(
+        { file },
+        `the file changed while it was being hashed (${before.size} bytes before, ${now?.size ?? 'gone'} after, ${read} read). ` +
+          'Wait until whatever writes it has finished, then try again.',
+      );
+    }
+    return {
+      hash: createHash('sha256').update(buf.subarray(0, read)).digest('hex'),
+      size: read,
+      stat: before,
+    };
+  } finally {
+    closeSync(fd);
   }
 }
 
