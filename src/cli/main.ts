@@ -4,6 +4,7 @@ import { MloopApiError } from '../sdk/errors.js';
 import { VERSION } from '../server/version.js';
 import { registerAccessCommands } from './access-commands.js';
 import { CliError } from './cli-error.js';
+import { registerDataCommand } from './data-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerModelsCommand } from './models-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerDeployCommand(program);
   registerServeCommand(program);
+  registerDataCommand(program);
   return program;
 }
 

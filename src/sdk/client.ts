@@ -1,4 +1,11 @@
 import { decodeJsonNumber, encodeJsonNumber } from '../core/json-number.js';
+import type {
+  DatasetRunRef,
+  DatasetSummary,
+  DatasetVersion,
+  DatasetVersionInfo,
+  RecordVersionInput,
+} from '../data/types.js';
 import type { MetricJson, RunJson } from '../tracking/json.js';
 import { MloopApiError, MloopConnectionError, networkReason } from './errors.js';
 import type {
@@ -166,6 +173,75 @@ export class MloopClient {
     return this.#request('GET', `/runs/${seg(runId)}/artifacts`, { query: { path } });
   }
 
+  listDatasets(): Promise<DatasetSummary[]> {
+    return this.#request<{ items: DatasetSummary[] }>('GET', '/datasets').then((r) => r.items);
+  }
+
+  listDatasetVersions(name: string): Promise<DatasetVersionInfo[]> {
+    return this.#request<{ items: DatasetVersionInfo[] }>('GET', `/datasets/${seg(name)}/versions`).then(
+      (r) => r.items,
+    );
+  }
+
+  /** A version by number, hash prefix or 'latest', with the runs that logged it as an input. */
+  getDatasetVersion(name: string, ref: string | number): Promise<DatasetVersion & { runs: DatasetRunRef[] }> {
+    return this.#request('GET', `/datasets/${seg(name)}/versions/${seg(String(ref))}`);
+  }
+
+  /** Records a version whose content is already stored; `created` is false when the content was a version already. */
+  recordDatasetVersion(
+    name: string,
+    input: RecordVersionInput,
+  ): Promise<DatasetVersion & { created: boolean }> {
+    return this.#request('POST', `/datasets/${seg(name)}/versions`, { body: input });
+  }
+
+  /** The hashes whose content the store lacks. */
+  async missingContent(hashes: readonly string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (let i = 0; i < hashes.length; i += 10_000) {
+      const r = await this.#request<{ missing: string[] }>('POST', '/dataset-content/missing', {
+        body: { hashes: hashes.slice(i, i + 10_000) },
+      });
+      missing.push(...r.missing);
+    }
+    return missing;
+  }
+
+  /** Uploads content; the server refuses it unless the bytes hash to `hash`. */
+  async putContent(
+    hash: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+  ): Promise<{ hash: string; size: number; stored: boolean }> {
+    const response = await this.#send('PUT', `/dataset-content/${seg(hash)}`, {
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    return (await this.#json(response, 'PUT', `/dataset-content/${hash}`)) as {
+      hash: string;
+      size: number;
+      stored: boolean;
+    };
+  }
+
+  /** Downloads content by hash as a byte stream. */
+  async getContent(hash: string): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#send('GET', `/dataset-content/${seg(hash)}`, {});
+    if (!response.ok) await this.#json(response, 'GET', `/dataset-content/${hash}`);
+    if (!response.body)
+      throw new MloopApiError(response.status, 'INVALID_RESPONSE', `No content for ${hash}.`);
+    return response.body;
+  }
+
+  /**
+   * Records a dataset version as an input of a run, in MLflow's dataset shape (name, digest, source type, source,
+   * schema, profile), so the MLflow UI and clients see it too.
+   */
+  async logDatasetInput(runId: string, version: DatasetVersion, context = 'training'): Promise<void> {
+    const { datasetInput } = await import('../data/lineage.js');
+    await this.logInputs(runId, { datasets: [datasetInput(version, context)] });
+  }
+
   /** The OpenAPI document of the server's native API. */
   listRegisteredModels(
     options: PageOptions & { filter?: string; orderBy?: string[] } = {},
@@ -290,6 +366,38 @@ export class MloopClient {
 
   openApi(): Promise<Record<string, unknown>> {
     return this.#request('GET', '/openapi.json');
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    opts: { body?: Uint8Array | ReadableStream<Uint8Array>; headers?: Record<string, string> },
+  ): Promise<Response> {
+    const url = `${this.baseUrl}/api/v1${path}`;
+    try {
+      return await this.#fetch(url, {
+        method,
+        headers: { ...this.#headers, ...opts.headers },
+        ...(opts.body === undefined ? {} : { body: opts.body }),
+        // Streaming request bodies need half duplex in fetch.
+        ...(opts.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (err) {
+      throw new MloopConnectionError(this.baseUrl, networkReason(err), { cause: err });
+    }
+  }
+
+  async #json(response: Response, method: string, path: string): Promise<unknown> {
+    const parsed = parse(await response.text());
+    if (response.ok && parsed !== undefined) return parsed;
+    const body = parsed as { error_code?: unknown; message?: unknown } | undefined;
+    if (typeof body?.error_code === 'string' && typeof body.message === 'string')
+      throw new MloopApiError(response.status, body.error_code, body.message);
+    throw new MloopApiError(
+      response.status,
+      `HTTP_${response.status}`,
+      `${method} /api/v1${path} answered HTTP ${response.status} without an mloop answer; is ${this.baseUrl} an mloop server?`,
+    );
   }
 
   async #request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {

@@ -4,6 +4,7 @@ import { authRoutes } from '../auth/routes.js';
 import { mountMlflow } from '../compat/mlflow/mount.js';
 import { oipRoutes } from '../compat/oip/routes.js';
 import { MloopError } from '../core/errors.js';
+import { dataRoutes } from '../data/routes.js';
 import { registryRoutes } from '../registry/routes.js';
 import { DEFAULT_MAX_BODY } from '../serving/create-serving.js';
 import { deploymentRoutes } from '../serving/routes.js';
@@ -52,7 +53,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.use('*', browserProtections(security));
   // Before access control, which may read the body to find the resource a request touches.
   app.use('/api/*', async (c, next) => {
-    if (c.req.path.startsWith('/api/2.0/mlflow-artifacts/')) return next();
+    // Artifact and dataset content uploads stream to the store and are not bound by the JSON limit.
+    if (
+      c.req.path.startsWith('/api/2.0/mlflow-artifacts/') ||
+      c.req.path.startsWith(`${API_PREFIX}/dataset-content/`)
+    )
+      return next();
     return bodyLimit({
       maxSize: MAX_JSON_BODY,
       onError: (ctx) =>
@@ -74,6 +80,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.get('/version', (c) => c.text(VERSION));
   mountMlflow(app, () => services);
   app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(OPENAPI));
+  app.route(
+    API_PREFIX,
+    dataRoutes(() => services),
+  );
   app.route(
     API_PREFIX,
     trackingRoutes(() => services),

@@ -4,7 +4,7 @@ import { RUN_STATUSES, VIEW_TYPES } from '../tracking/types.js';
 /** The subset of JSON Schema (2020-12, as OpenAPI 3.1 uses it) that mloop's document uses. */
 export interface SchemaObject {
   $ref?: string;
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean' | 'null';
   description?: string;
   format?: 'int64' | 'double';
   enum?: readonly (string | number)[];
@@ -43,6 +43,41 @@ const lifecycle: SchemaObject = { type: 'string', enum: ['active', 'deleted'] };
 const page = (item: string): SchemaObject => ({
   allOf: [ref('Page'), object({ items: list(ref(item)) }, ['items'])],
 });
+
+function nullable(): SchemaObject {
+  return { type: 'null' };
+}
+
+const datasetVersionRequired = [
+  'name',
+  'version',
+  'hash',
+  'kind',
+  'size',
+  'files',
+  'rows',
+  'format',
+  'sourcePath',
+  'userId',
+  'creationTime',
+];
+
+function datasetVersionFields(): Record<string, SchemaObject> {
+  const orNull = (schema: SchemaObject): SchemaObject => ({ oneOf: [schema, nullable()] });
+  return {
+    name: str,
+    version: { type: 'integer', minimum: 1 },
+    hash: { ...str, description: 'SHA-256 of the file, or of the directory manifest.' },
+    kind: { type: 'string', enum: ['file', 'dir'] },
+    size: int64,
+    files: { type: 'integer' },
+    rows: orNull(int64),
+    format: orNull(str),
+    sourcePath: str,
+    userId: orNull(str),
+    creationTime: millis('Milliseconds since the epoch.'),
+  };
+}
 
 export const SCHEMAS = {
   Error: object({ error_code: str, message: str }, ['error_code', 'message'], {
@@ -184,6 +219,72 @@ export const SCHEMAS = {
     },
     [],
     { closed: true },
+  ),
+  DatasetSummary: object(
+    {
+      name: str,
+      latestVersion: { type: 'integer' },
+      versions: { type: 'integer' },
+      creationTime: millis('Milliseconds since the epoch.'),
+      lastUpdateTime: millis('Milliseconds since the epoch.'),
+    },
+    ['name', 'latestVersion', 'versions', 'creationTime', 'lastUpdateTime'],
+  ),
+  DatasetList: object({ items: list(ref('DatasetSummary')) }, ['items']),
+  DatasetVersionInfo: object(datasetVersionFields(), datasetVersionRequired),
+  DatasetVersionList: object({ items: list(ref('DatasetVersionInfo')) }, ['items']),
+  DatasetVersion: object(
+    {
+      ...datasetVersionFields(),
+      schema: {
+        description: 'Inferred schema (docs/data.md), or null.',
+        oneOf: [{ type: 'object' }, nullable()],
+      },
+      profile: {
+        description: 'Mergeable profile (docs/data.md), or null.',
+        oneOf: [{ type: 'object' }, nullable()],
+      },
+      created: {
+        type: 'boolean',
+        description: 'Whether this request recorded the version (false: it existed).',
+      },
+      runs: list(
+        object({ runId: str, experimentId: str, context: { oneOf: [str, nullable()] } }, [
+          'runId',
+          'experimentId',
+          'context',
+        ]),
+      ),
+    },
+    [...datasetVersionRequired, 'schema', 'profile'],
+  ),
+  RecordDatasetVersion: object(
+    {
+      hash: { ...str, description: 'SHA-256 of the file, or of the directory manifest.' },
+      kind: { type: 'string', enum: ['file', 'dir'] },
+      size: int64,
+      files: { type: 'integer', minimum: 0 },
+      rows: int64,
+      format: { type: 'string', enum: ['csv', 'tsv', 'jsonl', 'parquet', 'arrow', 'mixed'] },
+      schema: { type: 'object' },
+      profile: { type: 'object' },
+      sourcePath: str,
+      userId: str,
+    },
+    ['hash', 'kind', 'size', 'files', 'sourcePath'],
+    { closed: true },
+  ),
+  ContentHashes: object({ hashes: { ...list(str, 10_000), description: 'SHA-256 digests.' } }, ['hashes'], {
+    closed: true,
+  }),
+  MissingContent: object({ missing: list(str) }, ['missing']),
+  ContentStored: object(
+    {
+      hash: str,
+      size: { ...int64, description: 'Bytes stored; -1 when the content was already there.' },
+      stored: { type: 'boolean' },
+    },
+    ['hash', 'size', 'stored'],
   ),
   SearchRuns: object(
     {

@@ -13,7 +13,10 @@ export interface ParameterObject {
 }
 
 interface MediaObject {
-  content: { 'application/json': { schema: SchemaObject } };
+  content: {
+    'application/json'?: { schema: SchemaObject };
+    'application/octet-stream'?: { schema: SchemaObject };
+  };
 }
 
 export interface OperationObject {
@@ -40,6 +43,9 @@ export const API_PREFIX = '/api/v1';
 
 const ref = (name: SchemaName): SchemaObject => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: SchemaObject): MediaObject => ({ content: { 'application/json': { schema } } });
+const bytes: MediaObject = {
+  content: { 'application/octet-stream': { schema: { type: 'string', description: 'Raw bytes.' } } },
+};
 const error = (description: string) => ({ description, ...json(ref('Error')) });
 
 const runIdParam: ParameterObject = {
@@ -104,6 +110,20 @@ const query = (name: string, schema: SchemaObject, description: string): Paramet
   description,
   schema,
 });
+const datasetNameParam: ParameterObject = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: "Dataset name: letters, digits, '.', '_' or '-'.",
+  schema: { type: 'string' },
+};
+const hashParam: ParameterObject = {
+  name: 'hash',
+  in: 'path',
+  required: true,
+  description: 'SHA-256 of the content, 64 lowercase hex characters.',
+  schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+};
 const maxResults = query('maxResults', { type: 'integer', minimum: 1 }, 'Largest number of items on a page.');
 const pageToken = query(
   'pageToken',
@@ -114,20 +134,26 @@ const pageToken = query(
 function op(
   operationId: string,
   summary: string,
-  tag: 'experiments' | 'runs' | 'registry' | 'lineage' | 'auth' | 'deployments' | 'meta',
+  tag: 'experiments' | 'runs' | 'datasets' | 'registry' | 'lineage' | 'auth' | 'deployments' | 'meta',
   spec: {
     params?: ParameterObject[];
-    body?: SchemaName;
-    ok: [status: 200 | 201 | 204, schema?: SchemaObject];
+    body?: SchemaName | 'bytes';
+    ok: [status: 200 | 201 | 204, schema?: SchemaObject | 'bytes'];
+    /** A second success status (e.g. 200 when a create finds the resource already there). */
+    alsoOk?: [status: 200 | 201, description: string];
     notFound?: boolean;
     /** Further documented error statuses, e.g. { 401: 'Wrong user name or password.' }. */
     errors?: Record<number, string>;
   },
 ): OperationObject {
   const [status, schema] = spec.ok;
+  const media = (x: SchemaObject | 'bytes') => (x === 'bytes' ? bytes : json(x));
   const responses: OperationObject['responses'] = {
-    [status]: schema ? { description: 'Success.', ...json(schema) } : { description: 'Success, no content.' },
+    [status]: schema
+      ? { description: 'Success.', ...media(schema) }
+      : { description: 'Success, no content.' },
   };
+  if (spec.alsoOk && schema) responses[spec.alsoOk[0]] = { description: spec.alsoOk[1], ...media(schema) };
   if (spec.params?.length || spec.body) {
     responses['400'] = error('Invalid input; the message names the field, the value and what is valid.');
   }
@@ -139,10 +165,86 @@ function op(
     summary,
     tags: [tag],
     ...(spec.params ? { parameters: spec.params } : {}),
-    ...(spec.body ? { requestBody: { required: true as const, ...json(ref(spec.body)) } } : {}),
+    ...(spec.body
+      ? {
+          requestBody: { required: true as const, ...(spec.body === 'bytes' ? bytes : json(ref(spec.body))) },
+        }
+      : {}),
     responses,
   };
 }
+
+/** Datasets and their content (src/data/routes.ts). */
+const DATASET_PATHS: OpenApiDocument['paths'] = {
+  '/datasets': {
+    get: op('listDatasets', 'List datasets with their latest version.', 'datasets', {
+      ok: [200, ref('DatasetList')],
+    }),
+  },
+  '/datasets/{name}/versions': {
+    get: op('listDatasetVersions', 'List the versions of a dataset, newest first.', 'datasets', {
+      params: [datasetNameParam],
+      ok: [200, ref('DatasetVersionList')],
+      notFound: true,
+    }),
+    post: op(
+      'recordDatasetVersion',
+      'Record a version whose content is already stored; the same content again returns its existing version.',
+      'datasets',
+      {
+        params: [datasetNameParam],
+        body: 'RecordDatasetVersion',
+        ok: [201, ref('DatasetVersion')],
+        alsoOk: [200, 'The content was already a version of this dataset; that version is returned.'],
+      },
+    ),
+  },
+  '/datasets/{name}/versions/{ref}': {
+    get: op(
+      'getDatasetVersion',
+      'A version with its schema, profile and the runs that used it.',
+      'datasets',
+      {
+        params: [
+          datasetNameParam,
+          {
+            name: 'ref',
+            in: 'path',
+            required: true,
+            description: "Version number, hash prefix (4+ hex characters) or 'latest'.",
+            schema: { type: 'string' },
+          },
+        ],
+        ok: [200, ref('DatasetVersion')],
+        notFound: true,
+      },
+    ),
+  },
+  '/dataset-content/missing': {
+    post: op('missingDatasetContent', 'Which of the given content hashes the store lacks.', 'datasets', {
+      body: 'ContentHashes',
+      ok: [200, ref('MissingContent')],
+    }),
+  },
+  '/dataset-content/{hash}': {
+    get: op('getDatasetContent', 'Download content by hash.', 'datasets', {
+      params: [hashParam],
+      ok: [200, 'bytes'],
+      notFound: true,
+    }),
+    put: op(
+      'putDatasetContent',
+      'Upload content (Content-Type: application/octet-stream); refused unless the bytes hash to the path.',
+      'datasets',
+      {
+        params: [hashParam],
+        body: 'bytes',
+        ok: [201, ref('ContentStored')],
+        alsoOk: [200, 'The content was already stored; nothing was written.'],
+      },
+    ),
+  },
+};
 
 /** The OpenAPI document of the native API, served at `/api/v1/openapi.json`. */
 export const OPENAPI: OpenApiDocument = {
@@ -557,6 +659,7 @@ export const OPENAPI: OpenApiDocument = {
         notFound: true,
       }),
     },
+    ...DATASET_PATHS,
   },
   components: { schemas: SCHEMAS },
 };

@@ -2,6 +2,7 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { AuditService } from '../audit/audit-service.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
+import { DatasetService } from '../data/dataset-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { DeploymentService } from '../serving/deployment-service.js';
 import type { ServingMetrics } from '../serving/metrics.js';
@@ -28,6 +29,7 @@ export interface Services {
   /** Present when this process serves the deployments (the server does; `--home` CLI clients do not). */
   serving?: ServingManager;
   servingMetrics?: ServingMetrics;
+  datasets: DatasetService;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
@@ -47,5 +49,6 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     audit: new AuditService(store),
     registry,
     deployments: new DeploymentService(store, registry),
+    datasets: new DatasetService(store, artifacts),
   };
 }

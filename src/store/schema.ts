@@ -211,7 +211,33 @@ export interface DeploymentEventTable {
   timestamp: number;
 }
 
+export interface DatasetNameTable {
+  name: string;
+  next_version: number;
+  creation_time: number;
+  last_update_time: number;
+}
+
+/** One version of a dataset; `schema` and `profile` are JSON text. */
+export interface DatasetVersionTable {
+  name: string;
+  version: number;
+  hash: string;
+  kind: string;
+  size: number;
+  files: number;
+  rows: number | null;
+  format: string | null;
+  schema: string | null;
+  profile: string | null;
+  source_path: string;
+  user_id: string | null;
+  creation_time: number;
+}
+
 export interface Database {
+  dataset_names: DatasetNameTable;
+  dataset_versions: DatasetVersionTable;
   deployments: DeploymentTable;
   deployment_events: DeploymentEventTable;
   users: UserTable;

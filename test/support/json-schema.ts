@@ -49,6 +49,9 @@ export function schemaErrors(
     case 'integer':
       if (!Number.isInteger(value)) errors.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
       break;
+    case 'null':
+      if (value !== null) errors.push(`${path}: expected null, got ${JSON.stringify(value)}`);
+      break;
     case 'number':
       if (typeof value !== 'number') errors.push(`${path}: expected number, got ${JSON.stringify(value)}`);
       break;

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { trackingMigration } from './001-tracking.js';
 import { registryMigration } from './002-registry.js';
+import { dataMigration } from './003-data.js';
 import { servingMigration } from './004-serving.js';
 import { authMigration } from './005-auth.js';
 
@@ -14,5 +15,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '002-registry': registryMigration(),
     '005-auth': authMigration(dialect),
     '004-serving': servingMigration(),
+    '003-data': dataMigration(),
   };
 }
