@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { mountMlflow } from '../compat/mlflow/mount.js';
 import { MloopError } from '../core/errors.js';
+import { registryRoutes } from '../registry/routes.js';
 import { trackingRoutes } from '../tracking/routes.js';
 import { errorResponse } from './http-errors.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
@@ -55,6 +56,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.route(
     API_PREFIX,
     trackingRoutes(() => services),
+  );
+  app.route(
+    API_PREFIX,
+    registryRoutes(() => services),
   );
   return app;
 }

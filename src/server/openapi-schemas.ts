@@ -197,6 +197,47 @@ export const SCHEMAS = {
     ['experimentIds'],
     { closed: true },
   ),
+  AliasEvent: object(
+    {
+      name: str,
+      alias: str,
+      seq: { type: 'integer', description: 'Position of this move in the alias history, from 1.' },
+      fromVersion: { ...str, description: 'Absent when the alias was created by this move.' },
+      toVersion: { ...str, description: 'Absent when the alias was deleted by this move.' },
+      actor: str,
+      timestamp: millis('Milliseconds since the epoch.'),
+    },
+    ['name', 'alias', 'seq', 'actor', 'timestamp'],
+  ),
+  AliasHistory: object({ events: list(ref('AliasEvent')) }, ['events']),
+  LineageNode: object(
+    {
+      id: { ...str, description: 'kind:identity, e.g. "run:<id>" or "model_version:<name>/<version>".' },
+      kind: {
+        type: 'string',
+        enum: ['model_version', 'registered_model', 'logged_model', 'run', 'experiment', 'dataset', 'commit'],
+      },
+      label: str,
+      attributes: { type: 'object', description: 'String attributes to show beside the node.' },
+    },
+    ['id', 'kind', 'label', 'attributes'],
+  ),
+  LineageEdge: object(
+    {
+      from: str,
+      to: str,
+      relation: {
+        type: 'string',
+        enum: ['version_of', 'produced_by', 'packaged_as', 'in_experiment', 'read', 'at_commit'],
+      },
+    },
+    ['from', 'to', 'relation'],
+  ),
+  LineageGraph: object({ root: str, nodes: list(ref('LineageNode')), edges: list(ref('LineageEdge')) }, [
+    'root',
+    'nodes',
+    'edges',
+  ]),
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -56,6 +56,13 @@ const experimentIdParam: ParameterObject = {
   description: 'Experiment id, a decimal integer such as "0".',
   schema: { type: 'string', pattern: '^\\d+$' },
 };
+const modelNameParam: ParameterObject = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  description: 'Registered model name.',
+  schema: { type: 'string' },
+};
 const query = (name: string, schema: SchemaObject, description: string): ParameterObject => ({
   name,
   in: 'query',
@@ -72,7 +79,7 @@ const pageToken = query(
 function op(
   operationId: string,
   summary: string,
-  tag: 'experiments' | 'runs' | 'meta',
+  tag: 'experiments' | 'runs' | 'registry' | 'meta',
   spec: {
     params?: ParameterObject[];
     body?: SchemaName;
@@ -105,7 +112,8 @@ export const OPENAPI: OpenApiDocument = {
     title: 'mloop native API',
     version: VERSION,
     description:
-      'Experiments, runs, metrics and artifacts in camelCase JSON. Errors are {error_code, message}. ' +
+      'Experiments, runs, metrics, artifacts, alias history and lineage in camelCase JSON. ' +
+      'Errors are {error_code, message}. ' +
       'Metric values NaN, Infinity and -Infinity travel as the strings "NaN", "Infinity", "-Infinity". ' +
       'Request bodies must be sent with Content-Type: application/json. ' +
       'The MLflow REST API is served alongside under /api/2.0/mlflow.',
@@ -255,6 +263,37 @@ export const OPENAPI: OpenApiDocument = {
         ok: [200, ref('ArtifactListing')],
         notFound: true,
       }),
+    },
+    '/registered-models/{name}/aliases/history': {
+      get: op('getAliasHistory', "Every move of a registered model's aliases, oldest first.", 'registry', {
+        params: [
+          modelNameParam,
+          query('alias', { type: 'string' }, 'Only the moves of this alias; all aliases by default.'),
+        ],
+        ok: [200, ref('AliasHistory')],
+        notFound: true,
+      }),
+    },
+    '/lineage/model-versions/{name}/{version}': {
+      get: op(
+        'getModelVersionLineage',
+        'What made a model version: its run, experiment, datasets read, logged model and code commit.',
+        'registry',
+        {
+          params: [
+            modelNameParam,
+            {
+              name: 'version',
+              in: 'path',
+              required: true,
+              description: 'A version number, @alias, "latest" or a stage name.',
+              schema: { type: 'string' },
+            },
+          ],
+          ok: [200, ref('LineageGraph')],
+          notFound: true,
+        },
+      ),
     },
   },
   components: { schemas: SCHEMAS },

@@ -116,6 +116,26 @@ describe('OpenAPI document of /api/v1', () => {
     await call('delete', '/runs/{id}', `/runs/${id}`);
     await call('post', '/runs/{id}/restore', `/runs/${id}/restore`);
 
+    await t.services.registry.createModel({ name: 'doc-model' });
+    await t.services.registry.createVersion({
+      name: 'doc-model',
+      source: `runs:/${id}/model`,
+      runId: id,
+    });
+    await t.services.registry.setAlias('doc-model', 'champion', '1');
+    await call(
+      'get',
+      '/registered-models/{name}/aliases/history',
+      '/registered-models/doc-model/aliases/history?alias=champion',
+    );
+    await call('get', '/lineage/model-versions/{name}/{version}', '/lineage/model-versions/doc-model/@champion');
+    await call('get', '/lineage/model-versions/{name}/{version}', '/lineage/model-versions/doc-model/9');
+    await call(
+      'get',
+      '/registered-models/{name}/aliases/history',
+      '/registered-models/nope/aliases/history',
+    );
+
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);
     await call('get', '/experiments/{id}', '/experiments/x');
