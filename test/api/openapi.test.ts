@@ -128,13 +128,13 @@ describe('OpenAPI document of /api/v1', () => {
       '/registered-models/{name}/aliases/history',
       '/registered-models/doc-model/aliases/history?alias=champion',
     );
-    await call('get', '/lineage/model-versions/{name}/{version}', '/lineage/model-versions/doc-model/@champion');
-    await call('get', '/lineage/model-versions/{name}/{version}', '/lineage/model-versions/doc-model/9');
     await call(
       'get',
-      '/registered-models/{name}/aliases/history',
-      '/registered-models/nope/aliases/history',
+      '/lineage/model-versions/{name}/{version}',
+      '/lineage/model-versions/doc-model/@champion',
     );
+    await call('get', '/lineage/model-versions/{name}/{version}', '/lineage/model-versions/doc-model/9');
+    await call('get', '/registered-models/{name}/aliases/history', '/registered-models/nope/aliases/history');
 
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);
