@@ -7,6 +7,7 @@ import { trackingRoutes } from '../tracking/routes.js';
 import { errorResponse } from './http-errors.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
 import type { Services } from './services.js';
+import type { StaticUi } from './static-ui.js';
 import { VERSION } from './version.js';
 
 /** JSON bodies above this are refused before parsing; artifact uploads stream and are not bound by it. */
@@ -15,6 +16,8 @@ const MAX_JSON_BODY = 32 * 1024 * 1024;
 export interface AppOptions {
   /** Logs unexpected errors (with stack); defaults to stderr. */
   onUnexpectedError?: (err: unknown) => void;
+  /** The built web UI, served at `/` for every path no route takes (see static-ui.ts). */
+  ui?: StaticUi;
 }
 
 /** Assembles the HTTP app from the domain services; owns no logic of its own. */
@@ -28,8 +31,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     return c.json(body, status);
   });
   app.notFound((c) => {
+    const page = opts.ui?.respond(c.req.raw);
+    if (page) return page;
+    const path = new URL(c.req.url).pathname;
+    const hint = path === '/' && !opts.ui ? ' The web UI is not built: run `npm run build`.' : '';
     const { status, body } = errorResponse(
-      new MloopError('ENDPOINT_NOT_FOUND', `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`),
+      new MloopError('ENDPOINT_NOT_FOUND', `No endpoint ${c.req.method} ${path}.${hint}`),
     );
     return c.json(body, status);
   });

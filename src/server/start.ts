@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { createServices, type Services } from './services.js';
+import { defaultUiDir, loadStaticUi } from './static-ui.js';
 
 export interface RunningServer {
   url: string;
@@ -18,7 +19,9 @@ export async function startServer(config: ResolvedConfig): Promise<RunningServer
   const artifacts = openArtifactStore(config.artifacts);
   const services = createServices(store, artifacts);
   await services.experiments.ensureDefault();
-  const app = createApp(services);
+  const uiDir = defaultUiDir();
+  const ui = uiDir ? loadStaticUi(uiDir) : undefined;
+  const app = createApp(services, ui ? { ui } : {});
   const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s));
     s.once('error', reject);
