@@ -155,12 +155,19 @@ export async function seedUiData(url: string): Promise<Seeded> {
       run_id: r.id,
     });
   }
-  await call('POST', '/registered-models/alias', { name: model, alias: 'champion', version: '1' });
-  await call('POST', '/registered-models/alias', { name: model, alias: 'champion', version: '2' });
-  await call('POST', '/registered-models/alias', { name: model, alias: 'challenger', version: '3' });
-  await call('POST', '/registered-models/alias', { name: model, alias: 'champion', version: '3' });
-  await call('DELETE', '/registered-models/alias', { name: model, alias: 'challenger' });
-  await call('POST', '/registered-models/alias', { name: model, alias: 'challenger', version: '2' });
+  // A few milliseconds apart, so that the history's order by time is the order of the calls.
+  const moves: [string, string, string | undefined][] = [
+    ['POST', 'champion', '1'],
+    ['POST', 'champion', '2'],
+    ['POST', 'challenger', '3'],
+    ['POST', 'champion', '3'],
+    ['DELETE', 'challenger', undefined],
+    ['POST', 'challenger', '2'],
+  ];
+  for (const [method, alias, version] of moves) {
+    await call(method, '/registered-models/alias', { name: model, alias, ...(version ? { version } : {}) });
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const otherModel = 'fraud-detector';
   await call('POST', '/registered-models/create', { name: otherModel });
   await call('POST', '/model-versions/create', {

@@ -46,7 +46,7 @@ export function RunsTable({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    overscan: 8,
   });
   const items = virtualizer.getVirtualItems();
   const last = items.length ? items[items.length - 1]!.index : 0;
@@ -63,11 +63,11 @@ export function RunsTable({
         className="runs-table"
         aria-label="Runs"
         aria-rowcount={hasMore ? -1 : rows.length + 1}
-        style={{ width }}
+        style={{ width, ['--columns' as string]: template }}
       >
         <thead>
-          <tr style={{ gridTemplateColumns: template }}>
-            <th className="cell check sticky-0">
+          <tr>
+            <th className="cell check">
               <span className="sr-only">Select</span>
             </th>
             {columns.map((c, i) => {
@@ -75,7 +75,7 @@ export function RunsTable({
               return (
                 <th
                   key={c.id}
-                  className={`cell${c.numeric ? ' num' : ''}${i === 0 ? ' sticky-1' : ''}`}
+                  className={`cell${c.numeric ? ' num' : ''}${i === 0 ? ' first' : ''}`}
                   aria-sort={active ? (sort.ascending ? 'ascending' : 'descending') : 'none'}
                   title={c.id.startsWith('attr.') ? c.label : c.id}
                 >
@@ -109,7 +109,6 @@ export function RunsTable({
                 key={row.id}
                 row={row}
                 columns={columns}
-                template={template}
                 top={item.start}
                 checked={selected.has(row.id)}
                 onToggle={onToggle}
@@ -134,7 +133,6 @@ export function RunsTable({
 const Row = memo(function Row({
   row,
   columns,
-  template,
   top,
   checked,
   onToggle,
@@ -142,7 +140,6 @@ const Row = memo(function Row({
 }: {
   row: RunRow;
   columns: Column[];
-  template: string;
   top: number;
   checked: boolean;
   onToggle(id: string): void;
@@ -153,9 +150,9 @@ const Row = memo(function Row({
       className={`run-row${checked ? ' selected' : ''}`}
       aria-rowindex={index + 2}
       data-run-id={row.id}
-      style={{ gridTemplateColumns: template, transform: `translateY(${top}px)` }}
+      style={{ transform: `translateY(${top}px)` }}
     >
-      <td className="cell check sticky-0">
+      <td className="cell check">
         <input
           type="checkbox"
           checked={checked}
@@ -165,7 +162,7 @@ const Row = memo(function Row({
       </td>
       {columns.map((c, i) =>
         c.id === 'attr.name' ? (
-          <td key={c.id} className={`cell${i === 0 ? ' sticky-1' : ''}`}>
+          <td key={c.id} className={`cell${i === 0 ? ' first' : ''}`}>
             <Link href={`/runs/${row.id}`} className="run-link" title={row.name}>
               {row.name}
             </Link>
@@ -176,7 +173,7 @@ const Row = memo(function Row({
             {row.status.toLowerCase()}
           </td>
         ) : (
-          <td key={c.id} className={`cell${c.numeric ? ' num' : ''}`} title={c.text(row)}>
+          <td key={c.id} className={`cell${c.numeric ? ' num' : ''}`}>
             {c.text(row)}
           </td>
         ),
