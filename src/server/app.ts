@@ -13,6 +13,7 @@ import { errorResponse } from './http-errors.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
 import { accessControl, browserProtections, type SecurityOptions } from './security.js';
 import type { Services } from './services.js';
+import type { StaticUi } from './static-ui.js';
 import { VERSION } from './version.js';
 
 /** JSON bodies above this are refused before parsing; artifact uploads stream and are not bound by it. */
@@ -23,6 +24,8 @@ export interface AppOptions {
   onUnexpectedError?: (err: unknown) => void;
   /** Authentication and browser protections; by default no auth and only local Host names. */
   security?: Partial<SecurityOptions>;
+  /** The built web UI, served at `/` for every path no route takes (see static-ui.ts). */
+  ui?: StaticUi;
 }
 
 export const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -38,8 +41,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     return c.json(body, status, status === 503 ? { 'Retry-After': '1' } : {});
   });
   app.notFound((c) => {
+    const page = opts.ui?.respond(c.req.raw);
+    if (page) return page;
+    const path = new URL(c.req.url).pathname;
+    const hint = path === '/' && !opts.ui ? ' The web UI is not built: run `npm run build`.' : '';
     const { status, body } = errorResponse(
-      new MloopError('ENDPOINT_NOT_FOUND', `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}.`),
+      new MloopError('ENDPOINT_NOT_FOUND', `No endpoint ${c.req.method} ${path}.${hint}`),
     );
     return c.json(body, status);
   });

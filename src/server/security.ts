@@ -133,7 +133,17 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
     audit: { principal: Principal | undefined; resource: string | undefined },
   ): Promise<Response | undefined> {
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL') ?? matchedRoutes(c).at(-1);
-    const rule = route ? ruleFor(c.req.method === 'HEAD' ? 'GET' : c.req.method, route.path) : undefined;
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    const apiPath = /^\/(api|ajax-api|v2|metrics)(\/|$)/.test(c.req.path);
+    // The web UI's pages and assets (served for paths no route takes) load before anyone signs in.
+    const rule =
+      route && route.method !== 'ALL'
+        ? ruleFor(method, route.path)
+        : method === 'GET' && !apiPath
+          ? { action: 'public' as const }
+          : route
+            ? ruleFor(method, route.path)
+            : undefined;
     let message: Promise<Record<string, unknown>> | undefined;
     const view: RequestView = { c, services: s, message: () => (message ??= readLenient(c)) };
     let resource: string | undefined;

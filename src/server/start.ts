@@ -7,6 +7,7 @@ import { createServingManager, type ServingOptions, storeSource } from '../servi
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { createServices, type Services } from './services.js';
+import { defaultUiDir, loadStaticUi } from './static-ui.js';
 
 export interface RunningServer {
   url: string;
@@ -35,7 +36,10 @@ export async function startServer(
   );
   services.serving = manager;
   services.servingMetrics = metrics;
+  const uiDir = defaultUiDir();
+  const ui = uiDir ? loadStaticUi(uiDir) : undefined;
   const app = createApp(services, {
+    ...(ui ? { ui } : {}),
     security: {
       auth: config.auth,
       allowedHosts: config.allowedHosts === '*' ? '*' : [...config.allowedHosts],

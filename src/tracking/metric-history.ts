@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { invalid } from '../core/errors.js';
 import { optionalArray, optionalInt, optionalString } from '../core/validate.js';
 import type { Store } from '../store/open-store.js';
@@ -80,16 +81,7 @@ export class MetricHistoryService {
     const out: (Metric & { runId: string })[] = [];
     for (const runId of runIds) {
       await this.runs.getInfo(runId);
-      let steps = this.store.db
-        .selectFrom('metrics')
-        .select('step')
-        .distinct()
-        .where('run_id', '=', runId)
-        .where('key', '=', key);
-      if (startStep !== undefined && endStep !== undefined)
-        steps = steps.where('step', '>=', startStep).where('step', '<=', endStep);
-      const all = (await steps.orderBy('step').execute()).map((r) => r.step);
-      const chosen = sampleSteps(all, maxResults);
+      const chosen = await this.sampledSteps(runId, key, maxResults, startStep, endStep);
       for (let i = 0; i < chosen.length; i += 1000) {
         const rows = await this.store.db
           .selectFrom('metrics')
@@ -106,13 +98,55 @@ export class MetricHistoryService {
     }
     return out;
   }
+
+  /**
+   * The steps a chart of at most `max` steps shows. With at most `max` distinct steps, all of them (as MLflow).
+   * With more, MLflow ranks every step in memory, which for a million points takes seconds; here the targets
+   * are spread evenly over the step *range* and each is resolved to the first logged step at or after it by an
+   * index seek, so the cost depends on `max`, not on the length of the series. For evenly spaced steps (the
+   * usual 0, 1, 2, … or 0, 10, 20, …) the result is the same steps MLflow picks; first and last are always kept.
+   */
+  private async sampledSteps(
+    runId: string,
+    key: string,
+    max: number,
+    startStep: number | undefined,
+    endStep: number | undefined,
+  ): Promise<number[]> {
+    const series = () => {
+      let q = this.store.db.selectFrom('metrics').where('run_id', '=', runId).where('key', '=', key);
+      if (startStep !== undefined && endStep !== undefined)
+        q = q.where('step', '>=', startStep).where('step', '<=', endStep);
+      return q;
+    };
+    const head = await series()
+      .select('step')
+      .groupBy('step')
+      .orderBy('step')
+      .limit(max + 1)
+      .execute();
+    if (head.length <= max) return head.map((r) => r.step);
+    const last = await series()
+      .select((eb) => eb.fn.max('step').as('step'))
+      .executeTakeFirstOrThrow();
+    const targets = stepTargets(head[0]!.step, Number(last.step), max);
+    const found = new Set<number>();
+    for (let i = 0; i < targets.length; i += 1000) {
+      const values = targets.slice(i, i + 1000).map((t) => sql`(cast(${t} as bigint))`);
+      const { rows } = await sql<{ step: number | string }>`
+        select (select min(m.step) from metrics m
+                where m.run_id = ${runId} and m.key = ${key} and m.step >= t.column1) as step
+        from (values ${sql.join(values)}) as t`.execute(this.store.db);
+      for (const r of rows) found.add(Number(r.step));
+    }
+    return [...found].sort((a, b) => a - b);
+  }
 }
 
-/** Evenly spaced steps from a sorted list, always including its first and last. */
-export function sampleSteps(steps: readonly number[], max: number): number[] {
-  if (steps.length <= max) return [...steps];
-  if (max === 1) return [steps[steps.length - 1]!];
-  const out = new Set<number>();
-  for (let i = 0; i < max; i++) out.add(steps[Math.round((i * (steps.length - 1)) / (max - 1))]!);
-  return [...out];
+/** `max` step values spread evenly from `first` to `last`, both included. */
+export function stepTargets(first: number, last: number, max: number): number[] {
+  if (max === 1) return [last];
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) out.push(first + Math.round((i * (last - first)) / (max - 1)));
+  return out;
 }

@@ -325,5 +325,38 @@ for (const backend of STORE_BACKENDS) {
       });
       expect(window).toHaveLength(100);
     });
+
+    it('down-samples a long irregular series by seeks over the step range: logged steps only, ends kept', async () => {
+      const { info } = await runs.create({});
+      // Dense steps 0..2999, then one every 1000 from 4000 to 101,000: 3,098 distinct steps.
+      const steps = [
+        ...Array.from({ length: 3000 }, (_, i) => i),
+        ...Array.from({ length: 98 }, (_, i) => 4000 + i * 1000),
+      ];
+      for (let i = 0; i < steps.length; i += 1000) {
+        await runs.logBatch(info.runId, {
+          metrics: steps
+            .slice(i, i + 1000)
+            .map((step) => ({ key: 'irregular', value: step, timestamp: step, step })),
+        });
+      }
+      const logged = new Set(steps);
+      const points = await history.bulkInterval({ runIds: [info.runId], key: 'irregular', maxResults: 500 });
+      expect(points.length).toBeLessThanOrEqual(500);
+      expect(points[0]!.step).toBe(0);
+      expect(points.at(-1)!.step).toBe(steps.at(-1));
+      for (const p of points) expect(logged.has(p.step)).toBe(true);
+      const sorted = points.map((p) => p.step);
+      expect(sorted).toEqual([...new Set(sorted)].sort((a, b) => a - b));
+      // A window with no more distinct steps than max_results returns every one of them.
+      const window = await history.bulkInterval({
+        runIds: [info.runId],
+        key: 'irregular',
+        startStep: 2900,
+        endStep: 10_000,
+        maxResults: 500,
+      });
+      expect(window.map((p) => p.step)).toEqual(steps.filter((s) => s >= 2900 && s <= 10_000));
+    });
   });
 }

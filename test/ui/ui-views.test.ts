@@ -1,0 +1,395 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, screenshot } from '../support/browser.js';
+import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { type Seeded, seedUiData } from '../support/ui-seed.js';
+
+/**
+ * The web UI end to end: a real `mloop server` process seeded through its HTTP API, driven by Debian's Chromium.
+ * Each view must show the seeded data; filters, sorting, columns, tabs and links must work; URLs carry the state.
+ */
+describe('web UI in Chromium', () => {
+  let server: ServerProcess;
+  let seeded: Seeded;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    server = await startServerProcess();
+    seeded = await seedUiData(server.url);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    errors = collectPageErrors(page);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const open = async (path: string) => {
+    await page.goto(`${server.url}${path}`);
+  };
+  const path = () => new URL(page.url()).pathname;
+  const query = (name: string) => new URL(page.url()).searchParams.get(name);
+  const texts = (selector: string) => page.locator(selector).allInnerTexts();
+  const runNames = () => texts('tbody .run-row td:nth-child(2)');
+  const waitForRows = (n: number) =>
+    page.waitForFunction((count) => document.querySelectorAll('tbody .run-row').length === count, n);
+
+  it('is served at / by mloop server: app shell, SPA fallback, cached assets, JSON 404s for APIs', async () => {
+    const root = await fetch(`${server.url}/`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(root.headers.get('cache-control')).toBe('no-cache');
+    expect(root.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await root.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const js = await fetch(`${server.url}${asset}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const again = await fetch(`${server.url}${asset}`, {
+      headers: { 'if-none-match': js.headers.get('etag')! },
+    });
+    expect(again.status).toBe(304);
+
+    const deepLink = await fetch(`${server.url}/runs/${seeded.runs[0]!.id}?tab=metrics`, {
+      headers: { accept: 'text/html' },
+    });
+    expect(deepLink.status).toBe(200);
+    expect(await deepLink.text()).toBe(html);
+    for (const apiPath of ['/api/v1/nope', '/ajax-api/2.0/mlflow/nope', '/api/2.0/mlflow/runs/nope']) {
+      const res = await fetch(`${server.url}${apiPath}`, { headers: { accept: 'text/html' } });
+      expect(res.status, apiPath).toBe(404);
+      expect(((await res.json()) as { error_code: string }).error_code).toBe('ENDPOINT_NOT_FOUND');
+    }
+    const script = await fetch(`${server.url}/no-such-page`);
+    expect(script.status).toBe(404);
+    expect(script.headers.get('content-type')).toContain('application/json');
+  });
+
+  it('lists experiments and shows the runs of one with their params and metrics', async () => {
+    await open('/');
+    await page.waitForURL(/\/experiments$/);
+    await page.getByRole('link', { name: /churn-model/ }).click();
+    await page.waitForURL(new RegExp(`/experiments/${seeded.experimentId}$`));
+    await waitForRows(seeded.runs.length);
+    expect(new Set(await runNames())).toEqual(new Set(seeded.runs.map((r) => r.name)));
+    const headers = await texts('thead th');
+    for (const h of ['Run', 'Created', 'Status', 'loss', 'accuracy', 'lr', 'optimizer']) {
+      expect(
+        headers.some((t) => t.includes(h)),
+        `header ${h}`,
+      ).toBe(true);
+    }
+    const failed = page.locator('.run-row', { hasText: 'trial-5-rmsprop' });
+    expect(await failed.innerText()).toContain('failed');
+    expect(await page.locator('.table-status').innerText()).toContain('6 runs loaded');
+    await screenshot(page, 'experiments-runs-table');
+  });
+
+  it('filters runs with the search grammar, keeps the filter in the URL and explains a bad filter', async () => {
+    await open(`/experiments/${seeded.experimentId}`);
+    await waitForRows(6);
+    await page.getByLabel('Search runs').fill("params.optimizer = 'adam' and metrics.loss < 10");
+    await page.getByRole('button', { name: 'Search' }).click();
+    const adam = seeded.runs.filter((r) => r.optimizer === 'adam');
+    await waitForRows(adam.length);
+    expect(new Set(await runNames())).toEqual(new Set(adam.map((r) => r.name)));
+    expect(query('filter')).toBe("params.optimizer = 'adam' and metrics.loss < 10");
+    await screenshot(page, 'experiments-runs-filtered');
+
+    // A shared link restores the same view.
+    await page.reload();
+    await waitForRows(adam.length);
+    expect(await page.getByLabel('Search runs').inputValue()).toContain("params.optimizer = 'adam'");
+
+    await page.getByLabel('Search runs').fill('metrics.loss <<< 1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/filter/i);
+    await screenshot(page, 'experiments-runs-bad-filter');
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    await waitForRows(6);
+  });
+
+  it('sorts by a metric on the server, both ways, with the order in the URL', async () => {
+    await open(`/experiments/${seeded.experimentId}`);
+    await waitForRows(6);
+    const byLoss = [...seeded.runs].sort((a, b) => a.finalLoss - b.finalLoss).map((r) => r.name);
+    await page
+      .locator('thead th', { hasText: /^Mloss/ })
+      .getByRole('button')
+      .click();
+    await page.waitForFunction(
+      () => new URL(location.href).searchParams.get('order') === 'metrics.loss DESC',
+    );
+    await page.waitForFunction(
+      (first) => document.querySelector('tbody .run-row td:nth-child(2)')?.textContent === first,
+      byLoss.at(-1),
+    );
+    expect(await runNames()).toEqual([...byLoss].reverse());
+    await page
+      .locator('thead th', { hasText: /^Mloss/ })
+      .getByRole('button')
+      .click();
+    await page.waitForFunction(
+      (first) => document.querySelector('tbody .run-row td:nth-child(2)')?.textContent === first,
+      byLoss[0],
+    );
+    expect(await runNames()).toEqual(byLoss);
+    expect(query('order')).toBe('metrics.loss ASC');
+    expect(await page.locator('thead th[aria-sort="ascending"]').innerText()).toContain('loss');
+    await screenshot(page, 'experiments-runs-sorted');
+  });
+
+  it('chooses columns, including tags, and keeps them in the URL', async () => {
+    await open(`/experiments/${seeded.experimentId}`);
+    await waitForRows(6);
+    await page.getByRole('button', { name: /^Columns/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Choose columns' });
+    await dialog.getByLabel('Find a key').fill('team');
+    await dialog.getByRole('checkbox', { name: 'team' }).check();
+    await screenshot(page, 'experiments-column-chooser');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.locator('thead th', { hasText: /^Tteam/ }).waitFor();
+    expect(query('cols')?.split(',')).toContain('tags.team');
+    const row = page.locator('.run-row', { hasText: 'trial-2-adam' });
+    expect(await row.innerText()).toContain('growth');
+  });
+
+  it('shows an empty experiment as empty, not as an error', async () => {
+    await open(`/experiments/${seeded.emptyExperimentId}`);
+    await page.getByText('No runs in this experiment yet.').waitFor();
+    await screenshot(page, 'experiments-empty');
+  });
+
+  it('shows a run: params, latest metrics, tags, dataset inputs and the model versions made from it', async () => {
+    const run = seeded.runs[1]!;
+    await open(`/experiments/${seeded.experimentId}`);
+    await waitForRows(6);
+    await page.getByRole('link', { name: run.name }).click();
+    await page.waitForURL(new RegExp(`/runs/${run.id}$`));
+    await page.getByRole('heading', { name: run.name }).waitFor();
+    const params = await page.getByRole('table', { name: 'Parameters' }).innerText();
+    expect(params).toContain('lr');
+    expect(params).toContain(run.lr);
+    const metrics = await page.getByRole('table', { name: 'Metrics' }).innerText();
+    expect(metrics).toContain('val_loss');
+    expect(metrics).toContain('199');
+    expect(await page.getByRole('table', { name: 'Tags' }).innerText()).toContain('growth');
+    await page.getByText('churn-train').waitFor();
+    await page.getByRole('link', { name: 'churn-classifier v2' }).waitFor();
+    expect(await page.locator('.crumbs').innerText()).toContain('churn-model');
+    await screenshot(page, 'run-overview');
+  });
+
+  it('charts a run: step, wall-time and relative-time axes, smoothing and log scale, all in the URL', async () => {
+    const run = seeded.runs[0]!;
+    await open(`/runs/${run.id}?tab=metrics&x=relative&smooth=0.8&log=1`);
+    await page.waitForSelector('[data-chart="loss"][data-drawn="true"]');
+    await page.waitForSelector('[data-chart="val_loss"][data-drawn="true"]');
+    expect(await page.getByRole('button', { name: 'Relative time' }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
+    expect(await page.getByLabel('Log scale').isChecked()).toBe(true);
+    expect(await page.locator('[data-metric="loss"] .chart-head').innerText()).toContain('200 points');
+    await screenshot(page, 'run-charts-relative-smoothed-log');
+
+    await page.getByRole('button', { name: 'Wall time' }).click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('x') === 'time');
+    await page.waitForSelector('[data-chart="loss"][data-drawn="true"]');
+    await page.getByRole('button', { name: 'Step' }).click();
+    await page.getByLabel('Log scale').uncheck();
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('log'));
+    await page.waitForSelector('[data-chart="loss"][data-drawn="true"]');
+
+    // Hovering shows the value under the cursor in the legend.
+    const box = (await page.locator('[data-chart="loss"] .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.waitForFunction(() =>
+      /step/.test(document.querySelector('[data-metric="loss"] .legend-x')?.textContent ?? ''),
+    );
+    await page.getByLabel('Filter metrics').fill('acc');
+    await page.waitForFunction(() => document.querySelectorAll('.chart-card').length === 1);
+    await screenshot(page, 'run-charts-step');
+  });
+
+  it('browses artifacts and previews text, JSON, CSV and images', async () => {
+    await open(`/runs/${seeded.artifactRun}`);
+    await page.getByRole('tab', { name: 'Artifacts' }).click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('tab') === 'artifacts');
+    const tree = page.getByRole('navigation', { name: 'Artifacts' });
+    await tree.getByRole('button', { name: /notes\.txt/ }).click();
+    await page.locator('.preview-text', { hasText: 'Trained on January data.' }).waitFor();
+    await tree.getByRole('button', { name: /metrics\.json/ }).click();
+    await page.locator('.preview-text.json', { hasText: '"auc": 0.91' }).waitFor();
+    await tree.getByRole('button', { name: /predictions\.csv/ }).click();
+    const table = page.getByRole('table', { name: 'Table preview' });
+    await table.waitFor();
+    expect(await table.locator('tbody tr').count()).toBe(25);
+    expect(await table.locator('thead').innerText()).toContain('churn_probability');
+    await tree.getByRole('button', { name: /plots/ }).click();
+    await tree.getByRole('button', { name: /roc\.png/ }).click();
+    const img = page.locator('img.preview-image');
+    await img.waitFor();
+    await page.waitForFunction(
+      () => (document.querySelector('img.preview-image') as HTMLImageElement)?.naturalWidth === 160,
+    );
+    expect(query('path')).toBe('plots/roc.png');
+    await screenshot(page, 'run-artifacts-image');
+    // The same URL opens the same file.
+    await page.reload();
+    await page.waitForFunction(
+      () => (document.querySelector('img.preview-image') as HTMLImageElement)?.naturalWidth === 160,
+    );
+  });
+
+  it('compares selected runs: overlaid curves, parallel coordinates and a param/metric diff', async () => {
+    await open(`/experiments/${seeded.experimentId}`);
+    await waitForRows(6);
+    const chosen = seeded.runs.slice(0, 3);
+    for (const r of chosen) await page.getByRole('checkbox', { name: `Select ${r.name}` }).check();
+    expect(query('sel')?.split(',')).toHaveLength(3);
+    await page.getByRole('link', { name: 'Compare 3' }).click();
+    await page.waitForURL(/\/compare\?/);
+    expect(new Set(query('runs')!.split(','))).toEqual(new Set(chosen.map((r) => r.id)));
+    await page.waitForSelector('[data-chart="loss"][data-drawn="true"]');
+    expect(await page.locator('[data-metric="loss"] .legend-item').count()).toBe(3);
+    await screenshot(page, 'compare-curves');
+
+    await page.getByRole('tab', { name: 'Parallel coordinates' }).click();
+    await page.locator('svg.pc').waitFor();
+    expect(await page.locator('path.pc-line').count()).toBe(3);
+    expect(await page.locator('.pc-label').allTextContents()).toEqual(
+      expect.arrayContaining(['params.lr', 'params.optimizer', 'metrics.loss']),
+    );
+    await screenshot(page, 'compare-parallel-coordinates');
+
+    await page.getByRole('tab', { name: 'Param / metric diff' }).click();
+    const diff = page.getByRole('table', { name: 'Differences' });
+    await diff.waitFor();
+    const lrRow = await diff.locator('tr', { hasText: /^lr/ }).innerText();
+    for (const r of chosen) expect(lrRow).toContain(r.lr);
+    await screenshot(page, 'compare-diff');
+    expect(query('view')).toBe('diff');
+  });
+
+  it('lists registered models and filters them by name', async () => {
+    await open('/experiments');
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Models' }).click();
+    await page.waitForURL(/\/models$/);
+    const table = page.getByRole('table', { name: 'Registered models' });
+    await table.waitFor();
+    const text = await table.innerText();
+    expect(text).toContain(seeded.model);
+    expect(text).toContain(seeded.otherModel);
+    expect(text).toContain('@champion → v3');
+    await screenshot(page, 'models-list');
+    await page.getByLabel('Filter models by name').fill('fraud');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('table[aria-label="Registered models"] tbody tr').length === 1,
+    );
+    expect(await table.innerText()).toContain(seeded.otherModel);
+    expect(query('q')).toBe('fraud');
+  });
+
+  it("shows a model's aliases, every alias move in order, and its versions", async () => {
+    await open(`/models/${seeded.model}`);
+    await page.getByRole('heading', { name: seeded.model }).waitFor();
+    const aliases = await page.locator('.alias-list').innerText();
+    expect(aliases).toContain('@champion');
+    expect(aliases).toContain('version 3');
+    expect(aliases).toContain('@challenger');
+    const moves = page.getByRole('table', { name: 'Alias moves' });
+    await moves.waitFor();
+    const rows = await moves.locator('tbody tr').allInnerTexts();
+    expect(rows).toHaveLength(6);
+    expect(rows.map((r) => r.replace(/\s+/g, ' ')).reverse()).toEqual([
+      expect.stringContaining('@champion (new) → v1'),
+      expect.stringContaining('@champion v1 → v2'),
+      expect.stringContaining('@challenger (new) → v3'),
+      expect.stringContaining('@champion v2 → v3'),
+      expect.stringContaining('@challenger v3 → (deleted)'),
+      expect.stringContaining('@challenger (new) → v2'),
+    ]);
+    expect(await page.locator('svg.alias-timeline circle').count()).toBe(5);
+    const versions = await page.getByRole('table', { name: 'Model versions' }).innerText();
+    expect(versions).toContain('Version 3');
+    expect(versions).toContain('Version 1');
+    await screenshot(page, 'model-aliases-history');
+  });
+
+  it("draws a version's lineage and follows it to the run that produced it", async () => {
+    const producer = seeded.runs[2]!;
+    await open(`/models/${seeded.model}/versions/3`);
+    await page.getByRole('img', { name: 'Lineage graph' }).waitFor();
+    const labels = await page.locator('svg.lineage .node-label').allTextContents();
+    expect(labels).toEqual(
+      expect.arrayContaining([`${seeded.model} v3`, seeded.model, producer.name, 'churn-train@d41d8cd9']),
+    );
+    expect(await page.locator('svg.lineage .node-commit').count()).toBe(1);
+    await page.getByRole('button', { name: `run ${producer.name}` }).click();
+    const details = page.getByRole('complementary', { name: 'Node details' });
+    expect(await details.innerText()).toContain('param.lr');
+    expect(query('node')).toBe(`run:${producer.id}`);
+    await screenshot(page, 'model-version-lineage');
+    await page.getByRole('button', { name: `run ${producer.name}` }).dblclick();
+    await page.waitForURL(new RegExp(`/runs/${producer.id}$`));
+    await page.getByRole('heading', { name: producer.name }).waitFor();
+  });
+
+  it('navigates with links, breadcrumbs and the back button', async () => {
+    await open(`/runs/${seeded.runs[0]!.id}`);
+    await page.locator('.crumbs').getByRole('link', { name: 'churn-model' }).click();
+    await page.waitForURL(new RegExp(`/experiments/${seeded.experimentId}$`));
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Models' }).click();
+    await page.waitForURL(/\/models$/);
+    await page.goBack();
+    await page.waitForURL(new RegExp(`/experiments/${seeded.experimentId}$`));
+    await waitForRows(6);
+    expect(path()).toBe(`/experiments/${seeded.experimentId}`);
+  });
+
+  it('labels the sections this server has no API for as not available, with no sample data', async () => {
+    for (const section of ['data', 'pipelines', 'deployments', 'monitoring']) {
+      await open(`/${section}`);
+      await page.getByText('not available yet').waitFor();
+      await page.getByText(/This server has no .* API yet/).waitFor();
+      if (section === 'data') await screenshot(page, 'section-not-available');
+    }
+  });
+
+  it('shows loading while a request is on its way, and an error with a retry when it fails', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/ajax-api/2.0/mlflow/registered-models/search', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await open('/models');
+    await page.getByRole('status').filter({ hasText: 'Loading models' }).waitFor();
+    await screenshot(page, 'state-loading');
+    release();
+    await page.getByRole('table', { name: 'Registered models' }).waitFor();
+    await page.unroute('**/ajax-api/2.0/mlflow/registered-models/search');
+
+    await open(`/runs/${'f'.repeat(32)}`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/not found|does not exist/i);
+    await alert.getByRole('button', { name: 'Try again' }).waitFor();
+    await screenshot(page, 'state-error');
+
+    await open('/no/such/view');
+    await page.getByText('Nothing at /no/such/view').waitFor();
+  });
+
+  it('raised no uncaught errors in the page', () => {
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+});

@@ -1,0 +1,194 @@
+import { getJson, postJson } from './http';
+import type {
+  AliasEvent,
+  ArtifactFile,
+  Experiment,
+  LineageGraph,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  Run,
+  WireMetric,
+  WireNumber,
+} from './types';
+
+/** MLflow's REST API as its own UI calls it (`/ajax-api`), plus the native `/api/v1` where MLflow has no call. */
+const MLFLOW = '/ajax-api/2.0/mlflow';
+const NATIVE = '/api/v1';
+const ARTIFACT_PROXY = '/api/2.0/mlflow-artifacts/artifacts';
+
+export const toNumber = (v: WireNumber): number =>
+  typeof v === 'number' ? v : v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : -Infinity;
+
+export async function searchExperiments(
+  opts: { filter?: string; pageToken?: string; maxResults?: number },
+  signal?: AbortSignal,
+): Promise<Page<Experiment>> {
+  const r = await postJson<{ experiments?: Experiment[]; next_page_token?: string }>(
+    `${MLFLOW}/experiments/search`,
+    {
+      max_results: opts.maxResults ?? 1000,
+      order_by: ['last_update_time DESC'],
+      ...(opts.filter ? { filter: opts.filter } : {}),
+      ...(opts.pageToken ? { page_token: opts.pageToken } : {}),
+    },
+    signal,
+  );
+  return page(r.experiments, r.next_page_token);
+}
+
+export async function getExperiment(id: string, signal?: AbortSignal): Promise<Experiment> {
+  return (
+    await getJson<{ experiment: Experiment }>(`${MLFLOW}/experiments/get`, { experiment_id: id }, signal)
+  ).experiment;
+}
+
+export async function searchRuns(
+  opts: {
+    experimentIds: string[];
+    filter?: string;
+    orderBy?: string[];
+    pageToken?: string;
+    maxResults: number;
+  },
+  signal?: AbortSignal,
+): Promise<Page<Run>> {
+  const r = await postJson<{ runs?: Run[]; next_page_token?: string }>(
+    `${MLFLOW}/runs/search`,
+    {
+      experiment_ids: opts.experimentIds,
+      max_results: opts.maxResults,
+      ...(opts.filter ? { filter: opts.filter } : {}),
+      ...(opts.orderBy?.length ? { order_by: opts.orderBy } : {}),
+      ...(opts.pageToken ? { page_token: opts.pageToken } : {}),
+    },
+    signal,
+  );
+  return page(r.runs, r.next_page_token);
+}
+
+export async function getRun(runId: string, signal?: AbortSignal): Promise<Run> {
+  return (await getJson<{ run: Run }>(`${MLFLOW}/runs/get`, { run_id: runId }, signal)).run;
+}
+
+export interface MetricPoint {
+  runId: string;
+  step: number;
+  timestamp: number;
+  value: number;
+}
+
+/** A metric of up to 100 runs, down-sampled by the server to at most `maxResults` steps per run. */
+export async function metricHistory(
+  opts: { runIds: string[]; key: string; maxResults: number; startStep?: number; endStep?: number },
+  signal?: AbortSignal,
+): Promise<MetricPoint[]> {
+  const r = await getJson<{ metrics?: (WireMetric & { run_id: string })[] }>(
+    `${MLFLOW}/metrics/get-history-bulk-interval`,
+    {
+      run_ids: opts.runIds,
+      metric_key: opts.key,
+      max_results: opts.maxResults,
+      start_step: opts.startStep,
+      end_step: opts.endStep,
+    },
+    signal,
+  );
+  return (r.metrics ?? []).map((m) => ({
+    runId: m.run_id,
+    step: m.step,
+    timestamp: m.timestamp,
+    value: toNumber(m.value),
+  }));
+}
+
+export async function listArtifacts(
+  runId: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ rootUri: string; files: ArtifactFile[] }> {
+  const r = await getJson<{ root_uri?: string; files?: ArtifactFile[] }>(
+    `${MLFLOW}/artifacts/list`,
+    { run_id: runId, ...(path ? { path } : {}) },
+    signal,
+  );
+  return { rootUri: r.root_uri ?? '', files: r.files ?? [] };
+}
+
+/** Download URL of a run's artifact through the server's artifact proxy. */
+export function artifactUrl(artifactUri: string, path: string): string {
+  const root = artifactUri.replace(/^mlflow-artifacts:\/*/, '');
+  const encoded = `${root}/${path}`.split('/').map(encodeURIComponent).join('/');
+  return `${ARTIFACT_PROXY}/${encoded}`;
+}
+
+export async function searchModels(
+  opts: { filter?: string; pageToken?: string; maxResults?: number },
+  signal?: AbortSignal,
+): Promise<Page<RegisteredModel>> {
+  const r = await postJson<{ registered_models?: RegisteredModel[]; next_page_token?: string }>(
+    `${MLFLOW}/registered-models/search`,
+    {
+      max_results: opts.maxResults ?? 100,
+      order_by: ['name ASC'],
+      ...(opts.filter ? { filter: opts.filter } : {}),
+      ...(opts.pageToken ? { page_token: opts.pageToken } : {}),
+    },
+    signal,
+  );
+  return page(r.registered_models, r.next_page_token);
+}
+
+export async function getModel(name: string, signal?: AbortSignal): Promise<RegisteredModel> {
+  return (
+    await getJson<{ registered_model: RegisteredModel }>(`${MLFLOW}/registered-models/get`, { name }, signal)
+  ).registered_model;
+}
+
+export async function searchVersions(
+  opts: { filter: string; pageToken?: string; maxResults?: number },
+  signal?: AbortSignal,
+): Promise<Page<ModelVersion>> {
+  const r = await postJson<{ model_versions?: ModelVersion[]; next_page_token?: string }>(
+    `${MLFLOW}/model-versions/search`,
+    {
+      filter: opts.filter,
+      max_results: opts.maxResults ?? 200,
+      order_by: ['version_number DESC'],
+      ...(opts.pageToken ? { page_token: opts.pageToken } : {}),
+    },
+    signal,
+  );
+  return page(r.model_versions, r.next_page_token);
+}
+
+export async function getVersion(name: string, version: string, signal?: AbortSignal): Promise<ModelVersion> {
+  return (
+    await getJson<{ model_version: ModelVersion }>(`${MLFLOW}/model-versions/get`, { name, version }, signal)
+  ).model_version;
+}
+
+export async function aliasHistory(name: string, signal?: AbortSignal): Promise<AliasEvent[]> {
+  return (
+    await getJson<{ items: AliasEvent[] }>(
+      `${NATIVE}/registered-models/${encodeURIComponent(name)}/aliases/history`,
+      {},
+      signal,
+    )
+  ).items;
+}
+
+export async function lineage(name: string, version: string, signal?: AbortSignal): Promise<LineageGraph> {
+  return getJson<LineageGraph>(
+    `${NATIVE}/lineage/model-versions/${encodeURIComponent(name)}/${encodeURIComponent(version)}`,
+    {},
+    signal,
+  );
+}
+
+/** A string literal of MLflow's search grammar. */
+export const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+function page<T>(items: T[] | undefined, nextPageToken: string | undefined): Page<T> {
+  return nextPageToken ? { items: items ?? [], nextPageToken } : { items: items ?? [] };
+}
