@@ -1,5 +1,5 @@
 import { invalid } from '../../core/errors.js';
-import { optionalInt, optionalString } from '../../core/validate.js';
+import { optionalArray, optionalInt, optionalString, requireString } from '../../core/validate.js';
 import { LIMITS } from '../../tracking/limits.js';
 import { VIEW_TYPES, type ViewType } from '../../tracking/types.js';
 import { done, type Rpc } from './rpc.js';
@@ -49,7 +49,9 @@ export const trackingRpcs: Rpc[] = [
       const page = await s.experiments.search({
         filter: optionalString(m.filter, 'filter'),
         maxResults: optionalInt(m.max_results, 'max_results'),
-        orderBy: list(m.order_by) as string[] | undefined,
+        orderBy: optionalArray(list(m.order_by), 'order_by').map((o, i) =>
+          requireString(o, `order_by[${i}]`),
+        ),
         pageToken: optionalString(m.page_token, 'page_token'),
         viewType: viewType(m.view_type, 'view_type'),
       });
