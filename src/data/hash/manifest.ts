@@ -49,10 +49,13 @@ export interface HashPathOptions {
   needManifest?: boolean;
 }
 
-interface Walked {
+/** A file found by `walkFiles`: only the numbers the stat cache needs, so 100,000 of them stay cheap. */
+export interface Walked {
   abs: string;
   rel: string;
-  stat: Stats;
+  ino: number;
+  mtimeMs: number;
+  size: number;
 }
 
 /** All files under a directory, sorted by relative path; unreadable entries and special files are errors. */
@@ -68,16 +71,18 @@ export function walkFiles(root: string): Walked[] {
       });
     }
     for (const name of names) {
-      const abs = join(dir, name);
+      const abs = `${dir}/${name}`;
       const r = rel ? `${rel}/${name}` : name;
-      let st: Stats;
+      let st: Stats | undefined;
       try {
-        st = statSync(abs);
+        st = statSync(abs, { throwIfNoEntry: false });
       } catch (err) {
         throw new DataError({ file: abs }, `cannot read: ${(err as Error).message}.`, { cause: err });
       }
+      if (st === undefined)
+        throw new DataError({ file: abs }, 'cannot read: ENOENT: no such file (a dangling link?).');
       if (st.isDirectory()) visit(abs, r);
-      else if (st.isFile()) out.push({ abs, rel: r, stat: st });
+      else if (st.isFile()) out.push({ abs, rel: r, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size });
       else
         throw new DataError(
           { file: abs },
@@ -118,8 +123,8 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   const lines = new Array<string>(files.length);
   let size = 0;
   files.forEach((f, i) => {
-    lines[i] = `${f.rel}\0${f.stat.ino}\0${f.stat.mtimeMs}\0${f.stat.size}\n`;
-    size += f.stat.size;
+    lines[i] = `${f.rel}\0${f.ino}\0${f.mtimeMs}\0${f.size}\n`;
+    size += f.size;
   });
   const walkToken = createHash('sha256').update(lines.join('')).digest('hex');
   const dirHit = cache?.dir(abs);
@@ -132,8 +137,8 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   let hashed = 0;
   for (const f of files) {
     const row = known.get(f.abs);
-    if (row && row.ino === f.stat.ino && row.mtime === f.stat.mtimeMs && row.size === f.stat.size) {
-      entries.push({ path: f.rel, size: f.stat.size, hash: row.hash });
+    if (row && row.ino === f.ino && row.mtime === f.mtimeMs && row.size === f.size) {
+      entries.push({ path: f.rel, size: f.size, hash: row.hash });
       continue;
     }
     const base = hashed;
@@ -142,7 +147,7 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
       opts.onProgress ? { onProgress: (b) => opts.onProgress?.(base + b) } : {},
     );
     hashed += h.size;
-    if (h.stat.mtimeMs !== f.stat.mtimeMs || h.size !== f.stat.size)
+    if (h.stat.mtimeMs !== f.mtimeMs || h.size !== f.size)
       throw new DataError(
         { file: f.abs },
         'the file changed while the directory was being hashed; try again once it is written.',
@@ -150,7 +155,7 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
     entries.push({ path: f.rel, size: h.size, hash: h.hash });
     fresh.push({
       path: f.abs,
-      key: { ino: f.stat.ino, mtimeMs: f.stat.mtimeMs, size: h.size },
+      key: { ino: f.ino, mtimeMs: f.mtimeMs, size: h.size },
       hash: h.hash,
     });
   }

@@ -66,9 +66,9 @@ export async function restoreContent(
       have &&
       row &&
       row.hash === f.hash &&
-      row.ino === have.stat.ino &&
-      row.mtime === have.stat.mtimeMs &&
-      row.size === have.stat.size;
+      row.ino === have.ino &&
+      row.mtime === have.mtimeMs &&
+      row.size === have.size;
     if (!unchanged) {
       await mkdir(dirname(abs), { recursive: true });
       bytes += await download(client, f.hash, abs);
