@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, type Stats, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DataError } from '../data-error.js';
 import { hashFile } from './sha256-file.js';
 import type { StatCache } from './stat-cache.js';
