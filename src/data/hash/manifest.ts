@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, type Stats, statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataError } from '../data-error.js';
 import { hashFile } from './sha256-file.js';
 import type { StatCache } from './stat-cache.js';
+import { walkFiles } from './walk.js';
 
 /** One file of a directory version; `path` is relative, with '/' separators. */
 export interface ManifestEntry {
@@ -49,51 +50,6 @@ export interface HashPathOptions {
   needManifest?: boolean;
 }
 
-/** A file found by `walkFiles`: only the numbers the stat cache needs, so 100,000 of them stay cheap. */
-export interface Walked {
-  abs: string;
-  rel: string;
-  ino: number;
-  mtimeMs: number;
-  size: number;
-}
-
-/** All files under a directory, sorted by relative path; unreadable entries and special files are errors. */
-export function walkFiles(root: string): Walked[] {
-  const out: Walked[] = [];
-  const visit = (dir: string, rel: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (err) {
-      throw new DataError({ file: dir }, `cannot read the directory: ${(err as Error).message}.`, {
-        cause: err,
-      });
-    }
-    for (const name of names) {
-      const abs = `${dir}/${name}`;
-      const r = rel ? `${rel}/${name}` : name;
-      let st: Stats | undefined;
-      try {
-        st = statSync(abs, { throwIfNoEntry: false });
-      } catch (err) {
-        throw new DataError({ file: abs }, `cannot read: ${(err as Error).message}.`, { cause: err });
-      }
-      if (st === undefined)
-        throw new DataError({ file: abs }, 'cannot read: ENOENT: no such file (a dangling link?).');
-      if (st.isDirectory()) visit(abs, r);
-      else if (st.isFile()) out.push({ abs, rel: r, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size });
-      else
-        throw new DataError(
-          { file: abs },
-          'not a regular file (a socket, FIFO or device); remove it from the directory.',
-        );
-    }
-  };
-  visit(root, '');
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-}
-
 /**
  * Hashes a file or a directory, using the stat cache to skip files whose (inode, mtime, size) are unchanged. A
  * directory whose walk token (every file's path, inode, mtime and size) matches the cache is answered from it.
@@ -119,7 +75,7 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   }
   if (!st.isDirectory()) throw new DataError({ file: path }, 'not a regular file or directory.');
 
-  const files = walkFiles(abs);
+  const files = await walkFiles(abs);
   const lines = new Array<string>(files.length);
   let size = 0;
   files.forEach((f, i) => {
