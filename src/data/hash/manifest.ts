@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { DataError } from '../data-error.js';
 import { hashFile } from './sha256-file.js';
 import type { StatCache } from './stat-cache.js';
-import { walkFiles } from './walk.js';
+import { sortedFiles, walkToken, walkTree } from './walk.js';
 
 /** One file of a directory version; `path` is relative, with '/' separators. */
 export interface ManifestEntry {
@@ -75,17 +75,12 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   }
   if (!st.isDirectory()) throw new DataError({ file: path }, 'not a regular file or directory.');
 
-  const files = await walkFiles(abs);
-  const lines = new Array<string>(files.length);
-  let size = 0;
-  files.forEach((f, i) => {
-    lines[i] = `${f.rel}\0${f.ino}\0${f.mtimeMs}\0${f.size}\n`;
-    size += f.size;
-  });
-  const walkToken = createHash('sha256').update(lines.join('')).digest('hex');
+  const tree = await walkTree(abs);
+  const { token: walkTokenHex, size } = walkToken(tree);
   const dirHit = cache?.dir(abs);
-  if (dirHit && dirHit.token === walkToken && !opts.needManifest)
+  if (dirHit && dirHit.token === walkTokenHex && !opts.needManifest)
     return { kind: 'dir', hash: dirHit.hash, size: dirHit.size, files: dirHit.files };
+  const files = sortedFiles(tree);
 
   const known = cache ? cache.under(abs) : new Map();
   const entries: ManifestEntry[] = [];
@@ -118,6 +113,6 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   cache?.save(fresh);
   const manifest: Manifest = { version: 1, files: entries };
   const hash = createHash('sha256').update(manifestBytes(manifest)).digest('hex');
-  cache?.saveDir(abs, { token: walkToken, hash, size, files: files.length });
+  cache?.saveDir(abs, { token: walkTokenHex, hash, size, files: files.length });
   return { kind: 'dir', hash, size, files: files.length, manifest };
 }
