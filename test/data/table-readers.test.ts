@@ -81,6 +81,13 @@ describe('CSV', () => {
     );
   });
 
+  it('names the header width of a ragged row found in the first chunk read', async () => {
+    const file = join(workdir({ 'w.csv': 'a,b,c\n1,2,3\n4,5,6,7,8\n9,9,9\n' }), 'w.csv');
+    expect((await failure(file)).message).toMatch(
+      /w\.csv: line 3: ragged row: it has 5 fields but the header has 3 columns/,
+    );
+  });
+
   it('names the line and column of broken quoting', async () => {
     const file = join(workdir({ 'q.csv': 'a,b\n1,"x"y\n' }), 'q.csv');
     expect((await failure(file)).message).toMatch(

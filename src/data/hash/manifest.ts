@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, type Stats, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { type Stats, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DataError } from '../data-error.js';
 import { hashFile } from './sha256-file.js';
 import type { StatCache } from './stat-cache.js';
+import { sortedFiles, walkToken, walkTree } from './walk.js';
 
 /** One file of a directory version; `path` is relative, with '/' separators. */
 export interface ManifestEntry {
@@ -49,46 +50,6 @@ export interface HashPathOptions {
   needManifest?: boolean;
 }
 
-interface Walked {
-  abs: string;
-  rel: string;
-  stat: Stats;
-}
-
-/** All files under a directory, sorted by relative path; unreadable entries and special files are errors. */
-export function walkFiles(root: string): Walked[] {
-  const out: Walked[] = [];
-  const visit = (dir: string, rel: string) => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (err) {
-      throw new DataError({ file: dir }, `cannot read the directory: ${(err as Error).message}.`, {
-        cause: err,
-      });
-    }
-    for (const name of names) {
-      const abs = join(dir, name);
-      const r = rel ? `${rel}/${name}` : name;
-      let st: Stats;
-      try {
-        st = statSync(abs);
-      } catch (err) {
-        throw new DataError({ file: abs }, `cannot read: ${(err as Error).message}.`, { cause: err });
-      }
-      if (st.isDirectory()) visit(abs, r);
-      else if (st.isFile()) out.push({ abs, rel: r, stat: st });
-      else
-        throw new DataError(
-          { file: abs },
-          'not a regular file (a socket, FIFO or device); remove it from the directory.',
-        );
-    }
-  };
-  visit(root, '');
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-}
-
 /**
  * Hashes a file or a directory, using the stat cache to skip files whose (inode, mtime, size) are unchanged. A
  * directory whose walk token (every file's path, inode, mtime and size) matches the cache is answered from it.
@@ -114,17 +75,12 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   }
   if (!st.isDirectory()) throw new DataError({ file: path }, 'not a regular file or directory.');
 
-  const files = walkFiles(abs);
-  const lines = new Array<string>(files.length);
-  let size = 0;
-  files.forEach((f, i) => {
-    lines[i] = `${f.rel}\0${f.stat.ino}\0${f.stat.mtimeMs}\0${f.stat.size}\n`;
-    size += f.stat.size;
-  });
-  const walkToken = createHash('sha256').update(lines.join('')).digest('hex');
+  const tree = await walkTree(abs);
+  const { token: walkTokenHex, size } = walkToken(tree);
   const dirHit = cache?.dir(abs);
-  if (dirHit && dirHit.token === walkToken && !opts.needManifest)
+  if (dirHit && dirHit.token === walkTokenHex && !opts.needManifest)
     return { kind: 'dir', hash: dirHit.hash, size: dirHit.size, files: dirHit.files };
+  const files = sortedFiles(tree);
 
   const known = cache ? cache.under(abs) : new Map();
   const entries: ManifestEntry[] = [];
@@ -132,8 +88,8 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
   let hashed = 0;
   for (const f of files) {
     const row = known.get(f.abs);
-    if (row && row.ino === f.stat.ino && row.mtime === f.stat.mtimeMs && row.size === f.stat.size) {
-      entries.push({ path: f.rel, size: f.stat.size, hash: row.hash });
+    if (row && row.ino === f.ino && row.mtime === f.mtimeMs && row.size === f.size) {
+      entries.push({ path: f.rel, size: f.size, hash: row.hash });
       continue;
     }
     const base = hashed;
@@ -142,7 +98,7 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
       opts.onProgress ? { onProgress: (b) => opts.onProgress?.(base + b) } : {},
     );
     hashed += h.size;
-    if (h.stat.mtimeMs !== f.stat.mtimeMs || h.size !== f.stat.size)
+    if (h.stat.mtimeMs !== f.mtimeMs || h.size !== f.size)
       throw new DataError(
         { file: f.abs },
         'the file changed while the directory was being hashed; try again once it is written.',
@@ -150,13 +106,13 @@ export async function hashPath(path: string, opts: HashPathOptions = {}): Promis
     entries.push({ path: f.rel, size: h.size, hash: h.hash });
     fresh.push({
       path: f.abs,
-      key: { ino: f.stat.ino, mtimeMs: f.stat.mtimeMs, size: h.size },
+      key: { ino: f.ino, mtimeMs: f.mtimeMs, size: h.size },
       hash: h.hash,
     });
   }
   cache?.save(fresh);
   const manifest: Manifest = { version: 1, files: entries };
   const hash = createHash('sha256').update(manifestBytes(manifest)).digest('hex');
-  cache?.saveDir(abs, { token: walkToken, hash, size, files: files.length });
+  cache?.saveDir(abs, { token: walkTokenHex, hash, size, files: files.length });
   return { kind: 'dir', hash, size, files: files.length, manifest };
 }

@@ -27,7 +27,10 @@ export interface HashFileOptions {
 export async function hashFile(file: string, opts: HashFileOptions = {}): Promise<FileHash> {
   if (!opts.onChunk && !opts.chunkSize) {
     const small = hashSmallFileSync(file);
-    if (small) return small;
+    if (small) {
+      opts.onProgress?.(small.size);
+      return small;
+    }
   }
   let handle: Awaited<ReturnType<typeof open>>;
   try {

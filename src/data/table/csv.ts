@@ -19,10 +19,17 @@ export interface CsvOptions {
  */
 export async function* readCsv(file: string, opts: CsvOptions = {}): AsyncGenerator<Batch> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  let firstRecord: string[] | undefined;
   const parser = parse({
     delimiter: opts.delimiter ?? ',',
     relax_column_count: false,
     skip_empty_lines: true,
+    // The parser may fail on a later row of a chunk before the first record reaches the loop below; keep the
+    // header as the parser sees it so that the error can still name columns.
+    on_record: (record: string[]) => {
+      firstRecord ??= record;
+      return record;
+    },
   });
   const text = Readable.from(decodeUtf8(createReadStream(file, { highWaterMark: 1 << 20 }), file));
   text.on('error', (err) => parser.destroy(err));
@@ -48,7 +55,7 @@ export async function* readCsv(file: string, opts: CsvOptions = {}): AsyncGenera
       }
     }
   } catch (err) {
-    throw csvError(file, err, header);
+    throw csvError(file, err, header ?? firstRecord);
   } finally {
     text.destroy();
   }

@@ -4,8 +4,9 @@ import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MloopClient } from '../../sdk/client.js';
 import { DataError } from '../data-error.js';
-import { type Manifest, parseManifest, walkFiles } from '../hash/manifest.js';
+import { type Manifest, parseManifest } from '../hash/manifest.js';
 import type { StatCache } from '../hash/stat-cache.js';
+import { walkFiles } from '../hash/walk.js';
 import { type Progress, SILENT } from '../progress.js';
 import type { ContentKind } from '../types.js';
 
@@ -44,7 +45,7 @@ export async function restoreContent(
   if (existsSync(target) && !statSync(target).isDirectory())
     throw new DataError({ file: target }, 'a file is in the way of the directory to restore; move it first.');
   await mkdir(target, { recursive: true });
-  const present = new Map(walkFiles(target).map((f) => [f.rel, f]));
+  const present = new Map((await walkFiles(target)).map((f) => [f.rel, f]));
   const wanted = new Set(manifest.files.map((f) => f.path));
   let removed = 0;
   for (const [rel, f] of present) {
@@ -66,9 +67,9 @@ export async function restoreContent(
       have &&
       row &&
       row.hash === f.hash &&
-      row.ino === have.stat.ino &&
-      row.mtime === have.stat.mtimeMs &&
-      row.size === have.stat.size;
+      row.ino === have.ino &&
+      row.mtime === have.mtimeMs &&
+      row.size === have.size;
     if (!unchanged) {
       await mkdir(dirname(abs), { recursive: true });
       bytes += await download(client, f.hash, abs);
