@@ -39,7 +39,7 @@ for (const backend of STORE_BACKENDS) {
     beforeAll(async () => {
       t = await startTestApp(backend);
       client = new MloopClient({
-        baseUrl: 'http://mloop.test',
+        baseUrl: 'http://localhost',
         fetch: async (input, init) => t.app.fetch(new Request(input, init)),
         git: false,
       });
@@ -171,7 +171,7 @@ for (const backend of STORE_BACKENDS) {
       const root = workdir({ 'moving.csv': 'id,city,temp\n7,Kyiv,3\n' });
       const file = join(root, 'moving.csv');
       const sneaky = new MloopClient({
-        baseUrl: 'http://mloop.test',
+        baseUrl: 'http://localhost',
         fetch: async (input, init) => {
           if (String(input).includes('/dataset-content/') && init?.method === 'PUT')
             appendFileSync(file, '9,Kyiv,1\n');
@@ -232,7 +232,7 @@ for (const backend of STORE_BACKENDS) {
       const other = await startTestApp(backend);
       try {
         const otherClient = new MloopClient({
-          baseUrl: 'http://other.test',
+          baseUrl: 'http://localhost',
           fetch: async (input, init) => other.app.fetch(new Request(input, init)),
         });
         const pushed = await pushPointers(otherClient, await findPointers([join(dir, 'cities.mloop')]), {
