@@ -86,7 +86,8 @@ describe('queue limits and timeouts', () => {
     const accepted = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
     expect(accepted.length + refused.length).toBe(8);
-    expect(accepted.length).toBeGreaterThanOrEqual(3);
+    // At least what the queue holds; one more when the first request was already running when the rest arrived.
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
     expect(refused.length).toBeGreaterThanOrEqual(3);
     for (const r of refused) {
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
