@@ -200,9 +200,14 @@ async function main(): Promise<void> {
   );
   const results: Record<string, LoadResult> = {};
   const runs: Record<string, LoadResult[]> = {};
-  const measure = async (key: string, url: string, body: string, opts: { rate?: number } = {}) => {
+  const measure = async (
+    key: string,
+    url: string,
+    body: string,
+    opts: { rate?: number; connections?: number } = {},
+  ) => {
     log(
-      `${key}: ${SECONDS}s at ${opts.rate ? `${Math.round(opts.rate)} req/s` : 'full speed'}, ${CONNECTIONS} connections`,
+      `${key}: ${SECONDS}s at ${opts.rate ? `${Math.round(opts.rate)} req/s` : 'full speed'}, ${opts.connections ?? CONNECTIONS} connections`,
     );
     const r = await load(url, body, opts);
     runs[key] = [...(runs[key] ?? []), r];
