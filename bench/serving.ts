@@ -103,13 +103,13 @@ function startJsonChild(cmd: string, args: string[], what: string): Promise<stri
 async function load(
   url: string,
   body: string,
-  opts: { rate?: number; seconds?: number } = {},
+  opts: { rate?: number; seconds?: number; connections?: number } = {},
 ): Promise<LoadResult> {
   const options = {
     url,
     body,
     contentType: 'application/json',
-    connections: CONNECTIONS,
+    connections: opts.connections ?? CONNECTIONS,
     durationMs: (opts.seconds ?? SECONDS) * 1000,
     warmupMs: 2000,
     ...(opts.rate ? { rate: opts.rate } : {}),
@@ -200,9 +200,14 @@ async function main(): Promise<void> {
   );
   const results: Record<string, LoadResult> = {};
   const runs: Record<string, LoadResult[]> = {};
-  const measure = async (key: string, url: string, body: string, opts: { rate?: number } = {}) => {
+  const measure = async (
+    key: string,
+    url: string,
+    body: string,
+    opts: { rate?: number; connections?: number } = {},
+  ) => {
     log(
-      `${key}: ${SECONDS}s at ${opts.rate ? `${Math.round(opts.rate)} req/s` : 'full speed'}, ${CONNECTIONS} connections`,
+      `${key}: ${SECONDS}s at ${opts.rate ? `${Math.round(opts.rate)} req/s` : 'full speed'}, ${opts.connections ?? CONNECTIONS} connections`,
     );
     const r = await load(url, body, opts);
     runs[key] = [...(runs[key] ?? []), r];
@@ -221,8 +226,12 @@ async function main(): Promise<void> {
     await measure('baseline', `${baselineUrl}/v2/models/gbdt/infer`, oip);
     await measure('mloop-oip', `${mloopUrl}/v2/models/gbdt/infer`, oip);
     await measure('mloop-invocations', `${mloopUrl}/invocations`, invocations);
+    // One connection: the cost of one request with nothing to batch (the thread hop included).
+    await measure('baseline c=1', `${baselineUrl}/v2/models/gbdt/infer`, oip, { connections: 1 });
+    await measure('mloop-oip c=1', `${mloopUrl}/v2/models/gbdt/infer`, oip, { connections: 1 });
   }
-  for (const key of ['baseline', 'mloop-oip', 'mloop-invocations']) median(key, 'throughput');
+  for (const key of ['baseline', 'mloop-oip', 'mloop-invocations', 'baseline c=1', 'mloop-oip c=1'])
+    median(key, 'throughput');
   const half = results['mloop-oip']!.throughput / 2;
   for (let round = 0; round < ROUNDS; round++) {
     await measure('mloop-oip@half', `${mloopUrl}/v2/models/gbdt/infer`, oip, { rate: half });

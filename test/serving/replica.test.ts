@@ -9,7 +9,7 @@ import { createServices, type Services } from '../../src/server/services.js';
 import { type RunningReplica, startReplica } from '../../src/serving/replica.js';
 import { openStore, type Store } from '../../src/store/open-store.js';
 import { fuzzer, MALFORMED, rng } from '../support/fuzz.js';
-import { REPO_ROOT } from '../support/server-process.js';
+import { BIN } from '../support/server-process.js';
 import { buildOnnx, featureColumns, json, registerOnnx, waitFor } from '../support/serving.js';
 
 let home: string;
@@ -246,12 +246,11 @@ describe('mloop serve as a process', () => {
   });
 
   it('starts from the CLI, serves the multi-input model by column names and says which version answered', async () => {
+    // The built CLI, as users run it (npm test builds first).
     child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        join(REPO_ROOT, 'bench/support/mloop-cli.ts'),
+        BIN,
         'serve',
         '--home',
         home,
