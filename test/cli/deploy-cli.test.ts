@@ -13,7 +13,7 @@ async function mloop(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      env: { ...process.env, MLOOP_TRACKING_URI: server.url },
+      env: { ...process.env, NO_COLOR: '1', MLOOP_TRACKING_URI: server.url },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
