@@ -27,7 +27,8 @@ export async function seedUiData(url: string): Promise<Seeded> {
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
     return text ? JSON.parse(text) : {};
   };
-  const put = async (artifactUri: string, path: string, body: Buffer | string) => {
+  const put = async (artifactUri: string, path: string, content: Buffer | string) => {
+    const body = typeof content === 'string' ? content : new Uint8Array(content);
     const root = artifactUri.replace(/^mlflow-artifacts:\/*/, '');
     const res = await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, {
       method: 'PUT',

@@ -48,7 +48,9 @@ describe('web UI in Chromium', () => {
     const js = await fetch(`${server.url}${asset}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    const again = await fetch(`${server.url}${asset}`, { headers: { 'if-none-match': js.headers.get('etag')! } });
+    const again = await fetch(`${server.url}${asset}`, {
+      headers: { 'if-none-match': js.headers.get('etag')! },
+    });
     expect(again.status).toBe(304);
 
     const deepLink = await fetch(`${server.url}/runs/${seeded.runs[0]!.id}?tab=metrics`, {
@@ -75,7 +77,10 @@ describe('web UI in Chromium', () => {
     expect(new Set(await runNames())).toEqual(new Set(seeded.runs.map((r) => r.name)));
     const headers = await texts('thead th');
     for (const h of ['Run', 'Created', 'Status', 'loss', 'accuracy', 'lr', 'optimizer']) {
-      expect(headers.some((t) => t.includes(h)), `header ${h}`).toBe(true);
+      expect(
+        headers.some((t) => t.includes(h)),
+        `header ${h}`,
+      ).toBe(true);
     }
     const failed = page.locator('.run-row', { hasText: 'trial-5-rmsprop' });
     expect(await failed.innerText()).toContain('failed');
@@ -113,12 +118,26 @@ describe('web UI in Chromium', () => {
     await open(`/experiments/${seeded.experimentId}`);
     await waitForRows(6);
     const byLoss = [...seeded.runs].sort((a, b) => a.finalLoss - b.finalLoss).map((r) => r.name);
-    await page.locator('thead th', { hasText: /^Mloss/ }).getByRole('button').click();
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('order') === 'metrics.loss DESC');
-    await page.waitForFunction((first) => document.querySelector('tbody .run-row td:nth-child(2)')?.textContent === first, byLoss.at(-1));
+    await page
+      .locator('thead th', { hasText: /^Mloss/ })
+      .getByRole('button')
+      .click();
+    await page.waitForFunction(
+      () => new URL(location.href).searchParams.get('order') === 'metrics.loss DESC',
+    );
+    await page.waitForFunction(
+      (first) => document.querySelector('tbody .run-row td:nth-child(2)')?.textContent === first,
+      byLoss.at(-1),
+    );
     expect(await runNames()).toEqual([...byLoss].reverse());
-    await page.locator('thead th', { hasText: /^Mloss/ }).getByRole('button').click();
-    await page.waitForFunction((first) => document.querySelector('tbody .run-row td:nth-child(2)')?.textContent === first, byLoss[0]);
+    await page
+      .locator('thead th', { hasText: /^Mloss/ })
+      .getByRole('button')
+      .click();
+    await page.waitForFunction(
+      (first) => document.querySelector('tbody .run-row td:nth-child(2)')?.textContent === first,
+      byLoss[0],
+    );
     expect(await runNames()).toEqual(byLoss);
     expect(query('order')).toBe('metrics.loss ASC');
     expect(await page.locator('thead th[aria-sort="ascending"]').innerText()).toContain('loss');
@@ -171,7 +190,9 @@ describe('web UI in Chromium', () => {
     await open(`/runs/${run.id}?tab=metrics&x=relative&smooth=0.8&log=1`);
     await page.waitForSelector('[data-chart="loss"][data-drawn="true"]');
     await page.waitForSelector('[data-chart="val_loss"][data-drawn="true"]');
-    expect(await page.getByRole('button', { name: 'Relative time' }).getAttribute('aria-pressed')).toBe('true');
+    expect(await page.getByRole('button', { name: 'Relative time' }).getAttribute('aria-pressed')).toBe(
+      'true',
+    );
     expect(await page.getByLabel('Log scale').isChecked()).toBe(true);
     expect(await page.locator('[data-metric="loss"] .chart-head').innerText()).toContain('200 points');
     await screenshot(page, 'run-charts-relative-smoothed-log');
@@ -187,7 +208,9 @@ describe('web UI in Chromium', () => {
     // Hovering shows the value under the cursor in the legend.
     const box = (await page.locator('[data-chart="loss"] .u-over').boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
-    await page.waitForFunction(() => /step/.test(document.querySelector('[data-metric="loss"] .legend-x')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /step/.test(document.querySelector('[data-metric="loss"] .legend-x')?.textContent ?? ''),
+    );
     await page.getByLabel('Filter metrics').fill('acc');
     await page.waitForFunction(() => document.querySelectorAll('.chart-card').length === 1);
     await screenshot(page, 'run-charts-step');
@@ -211,12 +234,16 @@ describe('web UI in Chromium', () => {
     await tree.getByRole('button', { name: /roc\.png/ }).click();
     const img = page.locator('img.preview-image');
     await img.waitFor();
-    await page.waitForFunction(() => (document.querySelector('img.preview-image') as HTMLImageElement)?.naturalWidth === 160);
+    await page.waitForFunction(
+      () => (document.querySelector('img.preview-image') as HTMLImageElement)?.naturalWidth === 160,
+    );
     expect(query('path')).toBe('plots/roc.png');
     await screenshot(page, 'run-artifacts-image');
     // The same URL opens the same file.
     await page.reload();
-    await page.waitForFunction(() => (document.querySelector('img.preview-image') as HTMLImageElement)?.naturalWidth === 160);
+    await page.waitForFunction(
+      () => (document.querySelector('img.preview-image') as HTMLImageElement)?.naturalWidth === 160,
+    );
   });
 
   it('compares selected runs: overlaid curves, parallel coordinates and a param/metric diff', async () => {
@@ -262,7 +289,9 @@ describe('web UI in Chromium', () => {
     await screenshot(page, 'models-list');
     await page.getByLabel('Filter models by name').fill('fraud');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Registered models"] tbody tr').length === 1);
+    await page.waitForFunction(
+      () => document.querySelectorAll('table[aria-label="Registered models"] tbody tr').length === 1,
+    );
     expect(await table.innerText()).toContain(seeded.otherModel);
     expect(query('q')).toBe('fraud');
   });

@@ -1,12 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef } from 'react';
-import { Link } from 'wouter';
+import { useLocation } from 'wouter';
 import type { Column, RunRow } from '../lib/run-rows';
 
 const ROW_HEIGHT = 32;
 const CHECK_WIDTH = 36;
-/** Fetch the next page when the last rendered row is this close to the end of what is loaded. */
-const PREFETCH_ROWS = 400;
+/** Fetch the next page when the last rendered row is within a page (1,000 rows) of the end of what is loaded. */
+const PREFETCH_ROWS = 1000;
 
 export interface Sort {
   field: string;
@@ -41,6 +41,7 @@ export function RunsTable({
   onToggle,
 }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
+  const [, navigate] = useLocation();
   const count = rows.length + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
     count,
@@ -112,6 +113,7 @@ export function RunsTable({
                 top={item.start}
                 checked={selected.has(row.id)}
                 onToggle={onToggle}
+                navigate={navigate}
                 index={item.index}
               />
             ) : (
@@ -136,6 +138,7 @@ const Row = memo(function Row({
   top,
   checked,
   onToggle,
+  navigate,
   index,
 }: {
   row: RunRow;
@@ -143,8 +146,10 @@ const Row = memo(function Row({
   top: number;
   checked: boolean;
   onToggle(id: string): void;
+  navigate(to: string): void;
   index: number;
 }) {
+  const href = `/runs/${row.id}`;
   return (
     <tr
       className={`run-row${checked ? ' selected' : ''}`}
@@ -163,9 +168,19 @@ const Row = memo(function Row({
       {columns.map((c, i) =>
         c.id === 'attr.name' ? (
           <td key={c.id} className={`cell${i === 0 ? ' first' : ''}`}>
-            <Link href={`/runs/${row.id}`} className="run-link" title={row.name}>
+            {/* A plain link (no router hook per row); a plain click navigates in the app, others open tabs. */}
+            <a
+              href={href}
+              className="run-link"
+              title={row.name}
+              onClick={(e) => {
+                if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                e.preventDefault();
+                navigate(href);
+              }}
+            >
               {row.name}
-            </Link>
+            </a>
           </td>
         ) : c.id === 'attr.status' ? (
           <td key={c.id} className="cell">
