@@ -313,7 +313,7 @@ describe('web UI at scale', () => {
     // Absolute frame times depend on the machine (CI runs a software-rendered Chromium on shared CPUs), so the
     // bound is relative to the hand-written list measured alongside: no worse than it, within a margin.
     expect(wheel.p50).toBeLessThanOrEqual(Math.max(34, baseWheel.p50 * 1.5));
-    expect(fling.p50).toBeLessThanOrEqual(Math.max(34, baseFling.p50 * 4));
+    expect(fling.p50).toBeLessThanOrEqual(Math.max(34, baseFling.p50 * 5));
     await context.close();
   }, 900_000);
 });

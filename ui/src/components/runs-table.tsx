@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef } from 'react';
 import { useLocation } from 'wouter';
-import type { Column, RunRow } from '../lib/run-rows';
+import type { Column, RunColumns } from '../lib/run-rows';
 
 const ROW_HEIGHT = 32;
 const CHECK_WIDTH = 36;
@@ -14,7 +14,9 @@ export interface Sort {
 }
 
 interface Props {
-  rows: RunRow[];
+  runs: RunColumns;
+  /** How many of `runs` are loaded: a new count re-renders, as the store grows in place. */
+  count: number;
   columns: Column[];
   hasMore: boolean;
   loading: boolean;
@@ -30,7 +32,8 @@ interface Props {
  * and the next page is requested before the scroll reaches the end of the loaded rows.
  */
 export function RunsTable({
-  rows,
+  runs,
+  count: loaded,
   columns,
   hasMore,
   loading,
@@ -42,7 +45,7 @@ export function RunsTable({
 }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const [, navigate] = useLocation();
-  const count = rows.length + (hasMore ? 1 : 0);
+  const count = loaded + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
@@ -52,18 +55,18 @@ export function RunsTable({
   const items = virtualizer.getVirtualItems();
   const last = items.length ? items[items.length - 1]!.index : 0;
   useEffect(() => {
-    if (hasMore && !loading && last >= rows.length - PREFETCH_ROWS) onNeedMore();
-  }, [last, rows.length, hasMore, loading, onNeedMore]);
+    if (hasMore && !loading && last >= loaded - PREFETCH_ROWS) onNeedMore();
+  }, [last, loaded, hasMore, loading, onNeedMore]);
 
   const width = CHECK_WIDTH + columns.reduce((w, c) => w + c.width, 0);
   const template = `${CHECK_WIDTH}px ${columns.map((c) => `${c.width}px`).join(' ')}`;
 
   return (
-    <div ref={scroller} className="runs-scroller" data-loaded={rows.length}>
+    <div ref={scroller} className="runs-scroller" data-loaded={loaded}>
       <table
         className="runs-table"
         aria-label="Runs"
-        aria-rowcount={hasMore ? -1 : rows.length + 1}
+        aria-rowcount={hasMore ? -1 : loaded + 1}
         style={{ width, ['--columns' as string]: template }}
       >
         <thead>
@@ -103,18 +106,17 @@ export function RunsTable({
           </tr>
         </thead>
         <tbody style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const row = rows[item.index];
-            return row ? (
+          {items.map((item) =>
+            item.index < loaded ? (
               <Row
-                key={row.id}
-                row={row}
+                key={runs.ids[item.index]}
+                runs={runs}
+                index={item.index}
                 columns={columns}
                 top={item.start}
-                checked={selected.has(row.id)}
+                checked={selected.has(runs.ids[item.index]!)}
                 onToggle={onToggle}
                 navigate={navigate}
-                index={item.index}
               />
             ) : (
               <tr
@@ -124,8 +126,8 @@ export function RunsTable({
               >
                 <td>Loading more runs…</td>
               </tr>
-            );
-          })}
+            ),
+          )}
         </tbody>
       </table>
     </div>
@@ -133,36 +135,38 @@ export function RunsTable({
 }
 
 const Row = memo(function Row({
-  row,
+  runs,
+  index,
   columns,
   top,
   checked,
   onToggle,
   navigate,
-  index,
 }: {
-  row: RunRow;
+  runs: RunColumns;
+  index: number;
   columns: Column[];
   top: number;
   checked: boolean;
   onToggle(id: string): void;
   navigate(to: string): void;
-  index: number;
 }) {
-  const href = `/runs/${row.id}`;
+  const id = runs.ids[index]!;
+  const name = runs.names[index]!;
+  const href = `/runs/${id}`;
   return (
     <tr
       className={`run-row${checked ? ' selected' : ''}`}
       aria-rowindex={index + 2}
-      data-run-id={row.id}
+      data-run-id={id}
       style={{ transform: `translateY(${top}px)` }}
     >
       <td className="cell check">
         <input
           type="checkbox"
           checked={checked}
-          onChange={() => onToggle(row.id)}
-          aria-label={`Select ${row.name}`}
+          onChange={() => onToggle(id)}
+          aria-label={`Select ${name}`}
         />
       </td>
       {columns.map((c, i) =>
@@ -172,24 +176,24 @@ const Row = memo(function Row({
             <a
               href={href}
               className="run-link"
-              title={row.name}
+              title={name}
               onClick={(e) => {
                 if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
                 e.preventDefault();
                 navigate(href);
               }}
             >
-              {row.name}
+              {name}
             </a>
           </td>
         ) : c.id === 'attr.status' ? (
           <td key={c.id} className="cell">
-            <span className={`dot dot-${row.status.toLowerCase()}`} />
-            {row.status.toLowerCase()}
+            <span className={`dot dot-${runs.statuses[index]!.toLowerCase()}`} />
+            {c.text(runs, index)}
           </td>
         ) : (
           <td key={c.id} className={`cell${c.numeric ? ' num' : ''}`}>
-            {c.text(row)}
+            {c.text(runs, index)}
           </td>
         ),
       )}
