@@ -85,7 +85,7 @@ function Entry({
           <span className="twisty" aria-hidden="true">
             {open ? '▾' : '▸'}
           </span>
-          📁 {name}
+          {name}/
         </button>
         {open ? (
           <Directory runId={runId} dir={file.path} selected={selected} onSelect={onSelect} sizes={sizes} />

@@ -25,14 +25,17 @@ export function ChartPanel({
   runs,
   settings,
   height,
+  eager = false,
 }: {
   metricKey: string;
   runs: ChartRun[];
   settings: ChartSettings;
   height?: number;
+  /** Fetch at once instead of when scrolled into view (for the first charts of a page). */
+  eager?: boolean;
 }) {
   const ref = useRef<HTMLElement>(null);
-  const visible = useVisible(ref);
+  const visible = useVisible(ref, '300px', eager);
   const [zoom, setZoom] = useState<[number, number] | undefined>();
   const runIds = runs.map((r) => r.runId);
   const key = `${metricKey}|${runIds.join(',')}|${zoom?.join('-') ?? ''}|${visible}`;

@@ -99,14 +99,25 @@ export function MetricChart({
           stroke: '#5b6270',
           grid: { stroke: '#eceef2' },
           ticks: { stroke: '#d6d9e0' },
-          ...(xAxis === 'relative' ? { values: (_u, splits) => splits.map((v) => formatSeconds(v)) } : {}),
+          ...(xAxis === 'relative'
+            ? {
+                values: (_u: uPlot, splits: number[]) =>
+                  splits.map((v) => (v == null ? '' : formatSeconds(v))),
+              }
+            : {}),
         },
         {
           stroke: '#5b6270',
           grid: { stroke: '#eceef2' },
           ticks: { stroke: '#d6d9e0' },
           size: 60,
-          values: (_u, splits) => splits.map((v) => formatNumber(v)),
+          // Log axes keep uPlot's own labels, which skip the minor ticks.
+          ...(logY
+            ? {}
+            : {
+                values: (_u: uPlot, splits: number[]) =>
+                  splits.map((v) => (v == null ? '' : formatNumber(v))),
+              }),
         },
       ],
       hooks: {

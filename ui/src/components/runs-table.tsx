@@ -1,12 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef } from 'react';
-import { Link } from 'wouter';
-import type { Column, RunRow } from '../lib/run-rows';
+import { useLocation } from 'wouter';
+import type { Column, RunColumns } from '../lib/run-rows';
 
 const ROW_HEIGHT = 32;
 const CHECK_WIDTH = 36;
-/** Fetch the next page when the last rendered row is this close to the end of what is loaded. */
-const PREFETCH_ROWS = 400;
+/** Fetch the next page when the last rendered row is within a page (1,000 rows) of the end of what is loaded. */
+const PREFETCH_ROWS = 1000;
 
 export interface Sort {
   field: string;
@@ -14,7 +14,9 @@ export interface Sort {
 }
 
 interface Props {
-  rows: RunRow[];
+  runs: RunColumns;
+  /** How many of `runs` are loaded: a new count re-renders, as the store grows in place. */
+  count: number;
   columns: Column[];
   hasMore: boolean;
   loading: boolean;
@@ -30,7 +32,8 @@ interface Props {
  * and the next page is requested before the scroll reaches the end of the loaded rows.
  */
 export function RunsTable({
-  rows,
+  runs,
+  count: loaded,
   columns,
   hasMore,
   loading,
@@ -41,7 +44,8 @@ export function RunsTable({
   onToggle,
 }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
-  const count = rows.length + (hasMore ? 1 : 0);
+  const [, navigate] = useLocation();
+  const count = loaded + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
@@ -51,18 +55,18 @@ export function RunsTable({
   const items = virtualizer.getVirtualItems();
   const last = items.length ? items[items.length - 1]!.index : 0;
   useEffect(() => {
-    if (hasMore && !loading && last >= rows.length - PREFETCH_ROWS) onNeedMore();
-  }, [last, rows.length, hasMore, loading, onNeedMore]);
+    if (hasMore && !loading && last >= loaded - PREFETCH_ROWS) onNeedMore();
+  }, [last, loaded, hasMore, loading, onNeedMore]);
 
   const width = CHECK_WIDTH + columns.reduce((w, c) => w + c.width, 0);
   const template = `${CHECK_WIDTH}px ${columns.map((c) => `${c.width}px`).join(' ')}`;
 
   return (
-    <div ref={scroller} className="runs-scroller" data-loaded={rows.length}>
+    <div ref={scroller} className="runs-scroller" data-loaded={loaded}>
       <table
         className="runs-table"
         aria-label="Runs"
-        aria-rowcount={hasMore ? -1 : rows.length + 1}
+        aria-rowcount={hasMore ? -1 : loaded + 1}
         style={{ width, ['--columns' as string]: template }}
       >
         <thead>
@@ -102,17 +106,17 @@ export function RunsTable({
           </tr>
         </thead>
         <tbody style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const row = rows[item.index];
-            return row ? (
+          {items.map((item) =>
+            item.index < loaded ? (
               <Row
-                key={row.id}
-                row={row}
+                key={runs.ids[item.index]}
+                runs={runs}
+                index={item.index}
                 columns={columns}
                 top={item.start}
-                checked={selected.has(row.id)}
+                checked={selected.has(runs.ids[item.index]!)}
                 onToggle={onToggle}
-                index={item.index}
+                navigate={navigate}
               />
             ) : (
               <tr
@@ -122,8 +126,8 @@ export function RunsTable({
               >
                 <td>Loading more runs…</td>
               </tr>
-            );
-          })}
+            ),
+          )}
         </tbody>
       </table>
     </div>
@@ -131,50 +135,65 @@ export function RunsTable({
 }
 
 const Row = memo(function Row({
-  row,
+  runs,
+  index,
   columns,
   top,
   checked,
   onToggle,
-  index,
+  navigate,
 }: {
-  row: RunRow;
+  runs: RunColumns;
+  index: number;
   columns: Column[];
   top: number;
   checked: boolean;
   onToggle(id: string): void;
-  index: number;
+  navigate(to: string): void;
 }) {
+  const id = runs.ids[index]!;
+  const name = runs.names[index]!;
+  const href = `/runs/${id}`;
   return (
     <tr
       className={`run-row${checked ? ' selected' : ''}`}
       aria-rowindex={index + 2}
-      data-run-id={row.id}
+      data-run-id={id}
       style={{ transform: `translateY(${top}px)` }}
     >
       <td className="cell check">
         <input
           type="checkbox"
           checked={checked}
-          onChange={() => onToggle(row.id)}
-          aria-label={`Select ${row.name}`}
+          onChange={() => onToggle(id)}
+          aria-label={`Select ${name}`}
         />
       </td>
       {columns.map((c, i) =>
         c.id === 'attr.name' ? (
           <td key={c.id} className={`cell${i === 0 ? ' first' : ''}`}>
-            <Link href={`/runs/${row.id}`} className="run-link" title={row.name}>
-              {row.name}
-            </Link>
+            {/* A plain link (no router hook per row); a plain click navigates in the app, others open tabs. */}
+            <a
+              href={href}
+              className="run-link"
+              title={name}
+              onClick={(e) => {
+                if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+                e.preventDefault();
+                navigate(href);
+              }}
+            >
+              {name}
+            </a>
           </td>
         ) : c.id === 'attr.status' ? (
           <td key={c.id} className="cell">
-            <span className={`dot dot-${row.status.toLowerCase()}`} />
-            {row.status.toLowerCase()}
+            <span className={`dot dot-${runs.statuses[index]!.toLowerCase()}`} />
+            {c.text(runs, index)}
           </td>
         ) : (
           <td key={c.id} className={`cell${c.numeric ? ' num' : ''}`}>
-            {c.text(row)}
+            {c.text(runs, index)}
           </td>
         ),
       )}

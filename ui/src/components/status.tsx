@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ApiError } from '../api/http';
 import type { AsyncState } from '../lib/use-async';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -12,6 +13,8 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 
 export function ErrorBox({ error, retry, title }: { error: Error; retry?: () => void; title?: string }) {
   const code = (error as { code?: string }).code;
+  // Asking again with the same bad input (a 400) cannot help; anything else might.
+  const retryable = !(error instanceof ApiError) || error.status !== 400;
   return (
     <div className="state state-error" role="alert">
       <strong>{title ?? 'Could not load this view'}</strong>
@@ -19,7 +22,7 @@ export function ErrorBox({ error, retry, title }: { error: Error; retry?: () => 
         {error.message}
         {code ? <span className="muted"> ({code})</span> : null}
       </p>
-      {retry ? (
+      {retry && retryable ? (
         <button type="button" onClick={retry}>
           Try again
         </button>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { searchRuns } from '../api/client';
 import { isAbort } from '../api/http';
-import { type RunRow, toRow } from './run-rows';
+import { RunColumns } from './run-rows';
 
 export interface RunQuery {
   experimentIds: string[];
@@ -10,7 +10,9 @@ export interface RunQuery {
 }
 
 export interface RunPages {
-  rows: RunRow[];
+  /** The runs loaded so far; grows in place as pages arrive (`count` says how many). */
+  runs: RunColumns;
+  count: number;
   /** True until the server says there are no more pages. */
   hasMore: boolean;
   loading: boolean;
@@ -32,7 +34,7 @@ export function useRunPages(query: RunQuery): RunPages {
   const [, setVersion] = useState(0);
   const s = useRef({
     key: '',
-    rows: [] as RunRow[],
+    runs: new RunColumns(),
     token: undefined as string | undefined,
     hasMore: true,
     loading: false,
@@ -54,15 +56,14 @@ export function useRunPages(query: RunQuery): RunPages {
         experimentIds: q.experimentIds,
         filter: q.filter,
         orderBy: q.orderBy,
-        maxResults: st.rows.length === 0 ? FIRST_PAGE : NEXT_PAGE,
+        maxResults: st.runs.length === 0 ? FIRST_PAGE : NEXT_PAGE,
         ...(st.token ? { pageToken: st.token } : {}),
       },
       controller.signal,
     ).then(
       (page) => {
         if (s.current.key !== forKey) return;
-        const added = page.items.map(toRow);
-        st.rows = st.rows.length ? st.rows.concat(added) : added;
+        st.runs.append(page.items);
         st.token = page.nextPageToken;
         st.hasMore = Boolean(page.nextPageToken);
         st.loading = false;
@@ -80,7 +81,14 @@ export function useRunPages(query: RunQuery): RunPages {
   useEffect(() => {
     const st = s.current;
     st.controller?.abort();
-    Object.assign(st, { key, rows: [], token: undefined, hasMore: true, loading: false, error: undefined });
+    Object.assign(st, {
+      key,
+      runs: new RunColumns(),
+      token: undefined,
+      hasMore: true,
+      loading: false,
+      error: undefined,
+    });
     fetchPage();
     return () => st.controller?.abort();
   }, [key, fetchPage]);
@@ -92,7 +100,8 @@ export function useRunPages(query: RunQuery): RunPages {
 
   const st = s.current;
   return {
-    rows: st.key === key ? st.rows : [],
+    runs: st.runs,
+    count: st.key === key ? st.runs.length : 0,
     hasMore: st.hasMore,
     loading: st.key !== key || st.loading,
     ...(st.error ? { error: st.error } : {}),

@@ -109,8 +109,8 @@ function CompareCharts({ runs }: { runs: Run[] }) {
       </div>
       {keys.length === 0 ? <Empty title="No metrics to chart." /> : null}
       <div className="chart-grid">
-        {keys.map((k) => (
-          <ChartPanel key={k} metricKey={k} runs={chartRuns} settings={settings} />
+        {keys.map((k, i) => (
+          <ChartPanel key={k} metricKey={k} runs={chartRuns} settings={settings} eager={i < 4} />
         ))}
       </div>
     </>

@@ -44,8 +44,8 @@ export function ExperimentRuns({ id }: { id: string }) {
     [id, filter, sort?.field, sort?.ascending],
   );
   const pages = useRunPages(query);
-  const bucket = Math.min(pages.rows.length, 5000);
-  const keys = useMemo(() => discoverKeys(pages.rows), [bucket, query]);
+  // Keys are rediscovered as pages arrive (a map lookup per column, not a scan of the runs).
+  const keys = useMemo(() => discoverKeys(pages.runs), [pages.runs, pages.count]);
   const chosen = cols === 'none' ? [] : cols ? cols.split(',') : defaultColumns(keys);
   const columns = useMemo<Column[]>(
     () => [...ATTRIBUTE_COLUMNS, ...chosen.map(dynamicColumn).filter((c): c is Column => Boolean(c))],
@@ -113,8 +113,8 @@ export function ExperimentRuns({ id }: { id: string }) {
         ) : null}
       </form>
       <div className="table-status muted small" aria-live="polite">
-        {pages.rows.length
-          ? `${plural(pages.rows.length, 'run')} loaded${pages.hasMore ? ' · more load as you scroll' : ''}`
+        {pages.count
+          ? `${plural(pages.count, 'run')} loaded${pages.hasMore ? ' · more load as you scroll' : ''}`
           : ''}
         {sort ? ` · sorted by ${sort.field} ${sort.ascending ? 'ascending' : 'descending'}` : ''}
         {order ? (
@@ -123,11 +123,11 @@ export function ExperimentRuns({ id }: { id: string }) {
           </button>
         ) : null}
       </div>
-      {pages.error && pages.rows.length === 0 ? (
+      {pages.error && pages.count === 0 ? (
         <ErrorBox error={pages.error} retry={pages.retry} title={filter ? 'The search failed' : undefined} />
-      ) : pages.rows.length === 0 && pages.loading ? (
+      ) : pages.count === 0 && pages.loading ? (
         <Loading label="Loading runs…" />
-      ) : pages.rows.length === 0 ? (
+      ) : pages.count === 0 ? (
         <Empty title={filter ? 'No runs match this search.' : 'No runs in this experiment yet.'}>
           {filter ? (
             <>Change the filter or clear it.</>
@@ -144,7 +144,8 @@ export function ExperimentRuns({ id }: { id: string }) {
             <ErrorBox error={pages.error} retry={pages.retry} title="Could not load more runs" />
           ) : null}
           <RunsTable
-            rows={pages.rows}
+            runs={pages.runs}
+            count={pages.count}
             columns={columns}
             hasMore={pages.hasMore && !pages.error}
             loading={pages.loading}

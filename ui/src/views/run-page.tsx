@@ -22,17 +22,19 @@ const TABS = [
 type Tab = (typeof TABS)[number]['id'];
 
 export function RunPage({ runId }: { runId: string }) {
-  const state = useAsync(`run:${runId}`, async (signal) => {
-    const run = await getRun(runId, signal);
-    const experiment = await getExperiment(run.info.experiment_id, signal).catch(() => undefined);
-    return { run, experimentName: experiment?.name };
-  });
+  const state = useAsync(`run:${runId}`, (signal) => getRun(runId, signal));
+  // The experiment's name is only for the breadcrumb: fetched beside the charts, never before them.
+  const experimentId = state.status === 'ok' ? state.data.info.experiment_id : undefined;
+  const experiment = useAsync(`experiment-of:${experimentId}`, async (signal) =>
+    experimentId === undefined ? undefined : getExperiment(experimentId, signal).catch(() => undefined),
+  );
+  const experimentName = experiment.status === 'ok' ? experiment.data?.name : undefined;
   const [tabParam, setTab] = useQueryParam('tab', 'overview', { push: true });
   const tab = (TABS.some((t) => t.id === tabParam) ? tabParam : 'overview') as Tab;
   return (
     <main className="main page">
       <AsyncView state={state} label="Loading run…">
-        {({ run, experimentName }) => (
+        {(run) => (
           <>
             <nav className="crumbs" aria-label="Breadcrumb">
               <Link href="/experiments">Experiments</Link> /{' '}
@@ -230,8 +232,8 @@ function RunCharts({ run }: { run: Run }) {
       </div>
       {shown.length === 0 ? <Empty title={`No metric matches “${find}”.`} /> : null}
       <div className="chart-grid">
-        {shown.map((k) => (
-          <ChartPanel key={k} metricKey={k} runs={runs} settings={settings} />
+        {shown.map((k, i) => (
+          <ChartPanel key={k} metricKey={k} runs={runs} settings={settings} eager={i < 4} />
         ))}
       </div>
     </>
