@@ -106,16 +106,6 @@ export class PermissionService {
       permission: r.permission as Permission,
     }));
   }
-
-  /** Keeps grants attached to a registered model across a rename. */
-  async rename(type: ResourceType, from: string, to: string): Promise<void> {
-    await this.store.db
-      .updateTable('permissions')
-      .set({ resource_id: to })
-      .where('resource_type', '=', type)
-      .where('resource_id', '=', from)
-      .execute();
-  }
 }
 
 const defaultFor = (p: Principal): Permission => (p.role === 'editor' ? 'EDIT' : 'READ');

@@ -113,6 +113,14 @@ export class RegistryService {
           .where('name', '=', name)
           .execute();
         await tx.updateTable('model_alias_events').set({ name: newName }).where('name', '=', name).execute();
+        // Grants follow the model in the same transaction: left behind, they would hand whoever creates a new
+        // model under the old name the permissions meant for this one.
+        await tx
+          .updateTable('permissions')
+          .set({ resource_id: newName })
+          .where('resource_type', '=', 'registered_model')
+          .where('resource_id', '=', name)
+          .execute();
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw alreadyExists(`Registered Model (name=${newName}) already exists.`);

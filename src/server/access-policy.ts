@@ -27,6 +27,36 @@ export interface RequestView {
   services: Services;
   /** The request message: query parameters for GET, else the JSON body (parsed leniently; {} if unreadable). */
   message(): Promise<Record<string, unknown>>;
+  /**
+   * A path parameter of the route that will answer. Not `c.req.param`: this runs in middleware, where Hono only
+   * knows the middleware's own (parameterless) pattern, so every id would read as undefined.
+   */
+  param(name: string): string | undefined;
+}
+
+/**
+ * The path parameters of `path` under a Hono route pattern (`:name`, `:name{regex}`, `*`); {} when it does not
+ * match. Values are percent-decoded as Hono decodes them for handlers.
+ */
+export function routeParams(pattern: string, path: string): Record<string, string> {
+  const source = pattern.replace(
+    /:(\w+)(\{((?:[^{}]|\{[^{}]*\})*)\})?|\*|[.+?^${}()|[\]\\]/g,
+    (token, name: string | undefined, _braces, re: string | undefined) => {
+      if (name) return `(?<${name}>${re ?? '[^/]+'})`;
+      return token === '*' ? '.*' : `\\${token}`;
+    },
+  );
+  const groups = new RegExp(`^${source}/?$`).exec(path)?.groups ?? {};
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(groups)) {
+    if (raw === undefined) continue;
+    try {
+      out[name] = decodeURIComponent(raw);
+    } catch {
+      out[name] = raw;
+    }
+  }
+  return out;
 }
 
 /** Response bodies and their items, read by shape rather than by type. */
@@ -51,7 +81,7 @@ const str = (v: unknown): string | undefined =>
   typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;
 
 const field = (name: string) => async (r: RequestView) => str((await r.message())[name]);
-const param = (name: string) => async (r: RequestView) => r.c.req.param(name) || undefined;
+const param = (name: string) => async (r: RequestView) => r.param(name) || undefined;
 
 /** The experiment a run belongs to; undefined when the run does not exist (the handler then answers 404). */
 const runExperiment = (find: (r: RequestView) => Promise<string | undefined>) => async (r: RequestView) => {
@@ -69,7 +99,7 @@ const runField = runExperiment(async (r) => {
 });
 const runParam = runExperiment(param('id'));
 const experimentByName = async (r: RequestView) => {
-  const name = str((await r.message()).experiment_name) ?? r.c.req.param('name');
+  const name = str((await r.message()).experiment_name) ?? r.param('name');
   return name
     ? r.services.experiments.getByName(name).then(
         (e: Json) => e.experimentId,
@@ -78,7 +108,7 @@ const experimentByName = async (r: RequestView) => {
     : undefined;
 };
 const loggedModelExperiment = async (r: RequestView) => {
-  const id = r.c.req.param('model_id');
+  const id = r.param('model_id');
   return id
     ? r.services.loggedModels.get(id).then(
         (m: Json) => m.experimentId,

@@ -4,7 +4,7 @@ import { matchedRoutes } from 'hono/route';
 import { sha256 } from '../auth/secrets.js';
 import { atLeast, type Permission, type Principal } from '../auth/types.js';
 import { MloopError } from '../core/errors.js';
-import { type RequestView, ruleFor } from './access-policy.js';
+import { type RequestView, routeParams, ruleFor } from './access-policy.js';
 import { errorResponse } from './http-errors.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Services } from './services.js';
@@ -145,7 +145,13 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
             ? ruleFor(method, route.path)
             : undefined;
     let message: Promise<Record<string, unknown>> | undefined;
-    const view: RequestView = { c, services: s, message: () => (message ??= readLenient(c)) };
+    let params: Record<string, string> | undefined;
+    const view: RequestView = {
+      c,
+      services: s,
+      message: () => (message ??= readLenient(c)),
+      param: (name) => (params ??= route ? routeParams(route.path, c.req.path) : {})[name],
+    };
     let resource: string | undefined;
 
     // Without authentication nobody is verified; the client's own word is kept for the audit log.
