@@ -17,6 +17,8 @@ interface ServeFlags {
   timeoutMs?: number;
   pollMs?: number;
   json?: boolean;
+  auth?: boolean;
+  allowedHosts?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -51,17 +53,36 @@ export function registerServeCommand(program: Command): void {
       intOption(50, 3_600_000),
       1000,
     )
+    .option(
+      '--auth',
+      "require a user's token or password and READ on the model for everything but health probes (env MLOOP_AUTH=true)",
+    )
+    .option(
+      '--allowed-hosts <list>',
+      'Host header values to answer (env MLOOP_ALLOWED_HOSTS; default: loopback names)',
+    )
     .option('--json', 'print the listening address as JSON once ready')
     .action(async (flags: ServeFlags) => {
       const { startReplica } = await import('../serving/replica.js');
-      const { resolveConfig } = await import('../config/config.js');
-      const config = resolveConfig({
-        ...(flags.home ? { home: flags.home } : {}),
-        ...(flags.store ? { store: flags.store } : {}),
-        ...(flags.artifacts ? { artifacts: flags.artifacts } : {}),
-        ...(flags.host ? { host: flags.host } : {}),
-        port: flags.port ?? 8080,
-      });
+      const { isLoopback, resolveConfig } = await import('../config/config.js');
+      const configure = (host: string | undefined) =>
+        resolveConfig({
+          ...(flags.home ? { home: flags.home } : {}),
+          ...(flags.store ? { store: flags.store } : {}),
+          ...(flags.artifacts ? { artifacts: flags.artifacts } : {}),
+          ...(host ? { host } : {}),
+          ...(flags.auth ? { auth: true } : {}),
+          ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
+          port: flags.port ?? 8080,
+        });
+      let config = configure(flags.host);
+      // The server's rule: without authentication, only this machine may call.
+      if (!config.auth && !isLoopback(config.host)) {
+        console.error(
+          `mloop: authentication is off, so the replica listens on 127.0.0.1 only, not ${config.host}. Start it with --auth (users: mloop users add) to serve other machines.`,
+        );
+        config = configure('127.0.0.1');
+      }
       if (flags.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(flags.name))
         throw new InvalidArgumentError(
           `--name: letters, digits, '_', '.' or '-', got ${JSON.stringify(flags.name)}.`,

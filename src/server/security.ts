@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { matchedRoutes } from 'hono/route';
 import { sha256 } from '../auth/secrets.js';
 import { atLeast, type Permission, type Principal } from '../auth/types.js';
+import type { UserService } from '../auth/user-service.js';
 import { MloopError } from '../core/errors.js';
 import { type RequestView, routeParams, ruleFor } from './access-policy.js';
 import { errorResponse } from './http-errors.js';
@@ -36,6 +37,28 @@ declare module 'hono' {
 function fail(c: Context, err: MloopError, headers: Record<string, string> = {}): Response {
   const { status, body } = errorResponse(err);
   return c.json(body, status, headers);
+}
+
+/**
+ * The principal of an `Authorization` header: a bearer token, or basic credentials whose password is the user's
+ * password or one of their tokens. Undefined for anything else.
+ */
+export async function principalFromAuthorization(
+  header: string,
+  users: UserService,
+): Promise<Principal | undefined> {
+  const [scheme, value = ''] = header.split(/\s+/, 2);
+  if (scheme?.toLowerCase() === 'bearer') return users.authenticateToken(value.trim());
+  if (scheme?.toLowerCase() !== 'basic') return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const user = decoded.slice(0, colon);
+  const secret = decoded.slice(colon + 1);
+  // A token works as the password too, for clients that only speak basic auth.
+  const viaToken = secret.startsWith('mlt_') ? await users.authenticateToken(secret) : undefined;
+  if (viaToken) return viaToken.user === user ? viaToken : undefined;
+  return users.authenticatePassword(user, secret);
 }
 
 /** Browser-facing protections that hold with or without authentication (CVE-2023-43472, CVE-2025-14279). */
@@ -311,19 +334,7 @@ async function authorize(
 
 async function authenticate(c: Context, s: Services): Promise<Principal | undefined | Response> {
   const header = c.req.header('authorization') ?? '';
-  const [scheme, value = ''] = header.split(/\s+/, 2);
-  if (scheme?.toLowerCase() === 'bearer') return s.users.authenticateToken(value.trim());
-  if (scheme?.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
-    const user = decoded.slice(0, colon);
-    const secret = decoded.slice(colon + 1);
-    // A token works as the password too, for clients that only speak basic auth.
-    const viaToken = secret.startsWith('mlt_') ? await s.users.authenticateToken(secret) : undefined;
-    if (viaToken) return viaToken.user === user ? viaToken : undefined;
-    return s.users.authenticatePassword(user, secret);
-  }
+  if (/^(bearer|basic)(\s|$)/i.test(header)) return principalFromAuthorization(header, s.users);
   const session = getCookie(c, SESSION_COOKIE);
   if (session) {
     const p = await s.users.authenticateToken(session);

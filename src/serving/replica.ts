@@ -2,8 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
+import { PermissionService } from '../auth/permission-service.js';
+import { UserService } from '../auth/user-service.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { RegistryService } from '../registry/registry-service.js';
+import { browserProtections } from '../server/security.js';
 import { openStore } from '../store/open-store.js';
 import { ExperimentService } from '../tracking/experiment-service.js';
 import { LoggedModelService } from '../tracking/logged-model-service.js';
@@ -17,6 +20,7 @@ import {
 } from './create-serving.js';
 import { validateBatching } from './deployment-service.js';
 import { parseModelUri } from './model-uri.js';
+import { replicaAccess } from './replica-access.js';
 import type { ServingManager } from './serving-manager.js';
 import { createServingApp } from './standalone-app.js';
 
@@ -64,7 +68,25 @@ export async function startReplica(config: ResolvedConfig, opts: ReplicaOptions)
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
     });
     await manager.start();
-    const app = createServingApp(manager, metrics, name, { maxBodyBytes: DEFAULT_MAX_BODY });
+    const app = createServingApp(manager, metrics, name, {
+      maxBodyBytes: DEFAULT_MAX_BODY,
+      middleware: [
+        browserProtections({
+          auth: config.auth,
+          allowedHosts: config.allowedHosts === '*' ? '*' : [...config.allowedHosts],
+          corsOrigins: [...config.corsOrigins],
+        }),
+        ...(config.auth
+          ? [
+              replicaAccess({
+                users: new UserService(store),
+                permissions: new PermissionService(store),
+                model: modelName,
+              }),
+            ]
+          : []),
+      ],
+    });
     const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s));
       s.once('error', reject);

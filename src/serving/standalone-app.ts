@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { mlflowScoringRoutes } from '../compat/mlflow-scoring/routes.js';
 import { oipRoutes } from '../compat/oip/routes.js';
 import { VERSION } from '../server/version.js';
@@ -13,9 +13,10 @@ export function createServingApp(
   manager: ServingManager,
   metrics: ServingMetrics,
   name: string,
-  opts: { maxBodyBytes: number },
+  opts: { maxBodyBytes: number; middleware?: MiddlewareHandler[] },
 ): Hono {
   const app = new Hono();
+  for (const m of opts.middleware ?? []) app.use(m);
   app.route(
     '/v2',
     oipRoutes(() => manager, {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -239,6 +240,76 @@ describe('fuzzing the inference endpoints', () => {
   });
 });
 
+describe('mloop serve --auth', () => {
+  let secured: RunningReplica;
+  const tokens: Record<string, string> = {};
+  beforeAll(async () => {
+    for (const [user, role] of [
+      ['ann', 'viewer'],
+      ['bob', 'viewer'],
+    ] as const) {
+      await services.users.add({ name: user, role, password: `${user}-password-123` });
+      tokens[user] = (await services.users.createToken({ user })).token;
+    }
+    await services.permissions.grant({
+      resourceType: 'registered_model',
+      resourceId: 'lin',
+      user: 'bob',
+      permission: 'NO_PERMISSIONS',
+    });
+    secured = await startReplica(resolveConfig({ home, port: 0, auth: true }), {
+      model: 'models:/lin@champion',
+      log: () => undefined,
+    });
+  });
+  afterAll(async () => secured?.close());
+
+  const call = (path: string, headers: Record<string, string> = {}, body?: unknown) =>
+    fetch(`${secured.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const rows = { dataframe_records: [{ f0: 1, f1: 1, f2: 2 }] };
+
+  it('answers health probes without credentials and nothing else', async () => {
+    for (const path of ['/ping', '/health', '/v2/health/ready', '/v2/health/live'])
+      expect([path, (await call(path)).status]).toEqual([path, 200]);
+    const anonymous = await call('/invocations', {}, rows);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic/);
+    for (const path of ['/v2/models/lin', '/metrics'])
+      expect([path, (await call(path)).status]).toEqual([path, 401]);
+    expect((await call('/invocations', { authorization: 'Bearer mlt_forged' }, rows)).status).toBe(401);
+  });
+
+  it("takes the server's tokens and passwords, and needs READ on the model", async () => {
+    const byToken = await call('/invocations', { authorization: `Bearer ${tokens.ann}` }, rows);
+    expect(byToken.status).toBe(200);
+    expect(await json(byToken)).toEqual({ predictions: [{ variable: expect.any(Number) }] });
+    const basic = `Basic ${Buffer.from('ann:ann-password-123').toString('base64')}`;
+    expect((await call('/v2/models/lin', { authorization: basic })).status).toBe(200);
+    const denied = await call('/invocations', { authorization: `Bearer ${tokens.bob}` }, rows);
+    expect(denied.status).toBe(403);
+    expect((await json(denied)).error).toMatch(
+      /cannot read registered model lin \(has NO_PERMISSIONS, needs READ\)/,
+    );
+  });
+
+  it('keeps the Host allow-list of a loopback bind (DNS rebinding)', async () => {
+    // fetch() may not set Host; node:http may.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${secured.url}/ping`, { headers: { host: 'attacker.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+});
+
 describe('mloop serve as a process', () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
@@ -260,6 +331,8 @@ describe('mloop serve as a process', () => {
         'adder',
         '--port',
         '0',
+        '--host',
+        '0.0.0.0',
         '--json',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -289,6 +362,9 @@ describe('mloop serve as a process', () => {
     });
     expect(await json(res)).toEqual({ predictions: [{ y: 2.5 }, { y: 2 }] });
     expect(res.headers.get('x-mloop-model-version')).toBe('1');
+    // Asked for every interface without --auth: it keeps to loopback and says why, as the server does.
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    await waitFor(async () => /authentication is off, so the replica listens on 127\.0\.0\.1 only/.test(err));
     const bad = await fetch(`${url}/invocations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
