@@ -89,9 +89,10 @@ export function registerDeployCommand(program: Command): void {
       .argument('<name>', 'deployment name')
       .requiredOption(
         '--set <routes>',
-        'VERSION=WEIGHT list, e.g. 3=90,4=10 (keys may be @alias or models:/ URIs)',
+        'VERSION=WEIGHT list, e.g. 3=90,4=10 or --set 3=90 --set 4=10 (keys may be @alias or models:/ URIs)',
+        joinRepeated,
       )
-      .option('--shadow <routes>', 'VERSION=PERCENT list of shadow routes, e.g. 5=100'),
+      .option('--shadow <routes>', 'VERSION=PERCENT list of shadow routes, e.g. 5=100 (repeatable)', joinRepeated),
   ).action(async (name: string, flags: ClientFlags & { set: string; shadow?: string }) => {
     const d = await withClient(flags, async (client) => {
       const current = await client.getDeployment(name);
@@ -231,4 +232,9 @@ function printDeployment(d: DeploymentView, events: DeploymentEvent[], out: Outp
       ]),
     ),
   );
+}
+
+/** A repeated list option accumulates (`--set 1=90 --set 2=10` is `--set 1=90,2=10`) instead of keeping the last. */
+function joinRepeated(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : `${previous},${value}`;
 }

@@ -173,7 +173,10 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
       c,
       services: s,
       message: () => (message ??= readLenient(c)),
-      param: (name) => (params ??= route ? routeParams(route.path, c.req.path) : {})[name],
+      param: (name) => {
+        params ??= route ? routeParams(route.path, c.req.path) : {};
+        return params[name];
+      },
     };
     let resource: string | undefined;
 

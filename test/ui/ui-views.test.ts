@@ -1,8 +1,41 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { packageFiles } from '../../src/registry/model-package.js';
 import { collectPageErrors, launchChromium, screenshot } from '../support/browser.js';
-import { type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { BIN, type ServerProcess, startServerProcess } from '../support/server-process.js';
+import { buildOnnx, featureColumns, waitFor } from '../support/serving.js';
 import { type Seeded, seedUiData } from '../support/ui-seed.js';
+
+const exec = promisify(execFile);
+
+/** Runs the mloop CLI against the server; throws with its stderr when it fails. */
+async function cli(args: string[], url: string): Promise<string> {
+  const { stdout } = await exec(process.execPath, [BIN, ...args, '--server', url], {
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return stdout;
+}
+
+/** Logs a run over the MLflow API, uploads a model package through the artifact proxy, registers a version. */
+async function registerOverHttp(url: string, name: string, onnx: Uint8Array): Promise<void> {
+  const res = await fetch(`${url}/api/2.0/mlflow/runs/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ experiment_id: '0' }),
+  });
+  const runId = ((await res.json()) as { run: { info: { run_id: string } } }).run.info.run_id;
+  for (const [path, bytes] of packageFiles({ onnxModel: onnx, signature: featureColumns(4) }))
+    await fetch(`${url}/api/2.0/mlflow-artifacts/artifacts/0/${runId}/artifacts/model/${path}`, {
+      method: 'PUT',
+      body: bytes as Uint8Array<ArrayBuffer>,
+    });
+  await cli(['models', 'register', runId, '--name', name], url);
+}
 
 /**
  * The web UI end to end: a real `mloop server` process seeded through its HTTP API, driven by Debian's Chromium.
@@ -360,16 +393,84 @@ describe('web UI in Chromium', () => {
       await page.getByText(/This server has no .* API yet/).waitFor();
       if (section === 'pipelines') await screenshot(page, 'section-not-available');
     }
-    // Data and deployments have an API already; the page says so and still shows no sample data.
-    for (const [section, path] of [
-      ['data', '/api/v1/datasets'],
-      ['deployments', '/api/v1/deployments'],
-    ] as const) {
-      await open(`/${section}`);
-      await page.getByText('not available yet').waitFor();
-      await page.getByText(/The server already answers/).waitFor();
-      await page.getByText(path, { exact: false }).first().waitFor();
-    }
+  });
+
+  it('shows datasets: versions, schema, column profiles with histograms, and the runs that read a version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mloop-ui-data-'));
+    const csv = (rows: number, shift: number) =>
+      `distance,carrier,delayed\n${Array.from({ length: rows }, (_, i) => `${(i % 50) + shift},${['AA', 'UA', 'DL'][i % 3]},${i % 4 === 0}`).join('\n')}\n`;
+    writeFileSync(join(dir, 'trips.csv'), csv(200, 0));
+    await cli(
+      ['data', 'add', join(dir, 'trips.csv'), '--name', 'trips', '--run', seeded.runs[0]!.id],
+      server.url,
+    );
+    writeFileSync(join(dir, 'trips.csv'), csv(300, 100));
+    await cli(['data', 'add', join(dir, 'trips.csv'), '--name', 'trips'], server.url);
+
+    await open('/data');
+    await page.getByRole('link', { name: 'trips' }).click();
+    await page.waitForURL(/\/data\/trips$/);
+    await page.locator('section[data-version="2"]').waitFor();
+    expect(await texts('table[aria-label="Dataset versions"] tbody td:first-child')).toEqual(['v2', 'v1']);
+    const distance = page.locator('tr[data-column="distance"]');
+    expect(await distance.innerText()).toMatch(/mean 124\.5/);
+    expect(await distance.locator('svg[aria-label="Histogram of distance"] rect').count()).toBeGreaterThan(5);
+    expect(await page.locator('tr[data-column="carrier"]').innerText()).toMatch(/AA \(100\)/);
+    await page.getByRole('button', { name: 'v1' }).click();
+    await page.waitForURL(/\?v=1$/);
+    await page.locator('section[data-version="1"]').waitFor();
+    expect(await page.locator('tr[data-column="distance"]').innerText()).toMatch(/mean 24\.5/);
+    await page.getByRole('link', { name: seeded.runs[0]!.id }).waitFor();
+    await screenshot(page, 'dataset');
+  });
+
+  it('shows deployments: routes and the versions answering, live traffic per version, and the history', async () => {
+    const py = inject('pythonBin');
+    for (const offset of [1, 2])
+      await registerOverHttp(server.url, 'fd', await buildOnnx(py, 'linear', { features: 4, offset }));
+    await cli(['models', 'alias', 'set', 'fd', 'champion', '1'], server.url);
+    await cli(['deploy', 'create', 'flight', '--model', 'models:/fd@champion'], server.url);
+    await cli(['deploy', 'routes', 'flight', '--set', '1=90', '--set', '2=10'], server.url);
+    const infer = () =>
+      fetch(`${server.url}/v2/models/flight/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [{ name: 'X', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0] }],
+        }),
+      });
+    await waitFor(async () => (await infer()).status === 200, 30_000, 'the deployment to answer');
+
+    await open('/deployments');
+    await page.getByRole('link', { name: 'flight' }).click();
+    await page.waitForURL(/\/deployments\/flight$/);
+    await page.locator('tr[data-route="models:/fd/1"]').waitFor();
+    expect(await page.locator('tr[data-route="models:/fd/1"]').innerText()).toMatch(/90%\s+v1\s+ready/);
+    expect(await page.locator('tr[data-route="models:/fd/2"]').innerText()).toMatch(/10%\s+v2\s+ready/);
+    expect(await texts('table[aria-label="Deployment history"] tbody td:nth-child(3)')).toEqual([
+      'routes',
+      'created',
+    ]);
+    // Traffic between two scrapes shows up as a rate per version.
+    await page.locator('section[aria-label="Live traffic"]').waitFor();
+    for (let i = 0; i < 40; i++) await infer();
+    await page.waitForFunction(
+      () => document.querySelectorAll('table[aria-label="Traffic by version"] tbody tr').length >= 1,
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.waitForFunction(
+      () => {
+        const cell = document.querySelector('tr[data-version="1"] td:nth-child(2)');
+        return cell !== null && Number.parseFloat(cell.textContent ?? '0') > 0;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(
+      Number((await page.locator('tr[data-version="1"] td:nth-child(6)').innerText()).replace(/,/g, '')),
+    ).toBeGreaterThan(20);
+    await screenshot(page, 'deployment');
   });
 
   it('shows loading while a request is on its way, and an error with a retry when it fails', async () => {

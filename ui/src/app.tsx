@@ -2,6 +2,10 @@ import { useEffect } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { ErrorBoundary } from './components/error-boundary';
 import { ComparePage } from './views/compare-page';
+import { DataPage } from './views/data-page';
+import { DatasetPage } from './views/dataset-page';
+import { DeploymentPage } from './views/deployment-page';
+import { DeploymentsPage } from './views/deployments-page';
 import { ExperimentsPage } from './views/experiments-page';
 import { ModelPage } from './views/model-page';
 import { ModelsPage } from './views/models-page';
@@ -13,9 +17,9 @@ import { VersionPage } from './views/version-page';
 const NAV = [
   { href: '/experiments', label: 'Experiments', match: ['/experiments', '/runs', '/compare'] },
   { href: '/models', label: 'Models', match: ['/models'] },
-  { href: '/data', label: 'Data', soon: true },
+  { href: '/data', label: 'Data', match: ['/data'] },
   { href: '/pipelines', label: 'Pipelines', soon: true },
-  { href: '/deployments', label: 'Deployments', soon: true },
+  { href: '/deployments', label: 'Deployments', match: ['/deployments'] },
   { href: '/monitoring', label: 'Monitoring', soon: true },
 ];
 
@@ -102,13 +106,17 @@ export function App() {
             )}
           </Route>
           <Route path="/data">
-            <NotAvailablePage section="data" />
+            <DataPage />
           </Route>
+          <Route path="/data/:name">{(p) => <DatasetPage key={p.name} name={param(p.name)} />}</Route>
           <Route path="/pipelines">
             <NotAvailablePage section="pipelines" />
           </Route>
           <Route path="/deployments">
-            <NotAvailablePage section="deployments" />
+            <DeploymentsPage />
+          </Route>
+          <Route path="/deployments/:name">
+            {(p) => <DeploymentPage key={p.name} name={param(p.name)} />}
           </Route>
           <Route path="/monitoring">
             <NotAvailablePage section="monitoring" />

@@ -2,6 +2,11 @@ import { getJson, postJson } from './http';
 import type {
   AliasEvent,
   ArtifactFile,
+  DatasetSummary,
+  DatasetVersion,
+  DatasetVersionInfo,
+  Deployment,
+  DeploymentEvent,
   Experiment,
   LineageGraph,
   ModelVersion,
@@ -184,6 +189,42 @@ export async function lineage(name: string, version: string, signal?: AbortSigna
     {},
     signal,
   );
+}
+
+const seg = encodeURIComponent;
+
+export async function listDatasets(signal?: AbortSignal): Promise<DatasetSummary[]> {
+  return (await getJson<{ items: DatasetSummary[] }>(`${NATIVE}/datasets`, {}, signal)).items;
+}
+
+export async function datasetVersions(name: string, signal?: AbortSignal): Promise<DatasetVersionInfo[]> {
+  return (
+    await getJson<{ items: DatasetVersionInfo[] }>(`${NATIVE}/datasets/${seg(name)}/versions`, {}, signal)
+  ).items;
+}
+
+/** A version with its schema, profile and the runs that read it; `ref` is a number or `latest`. */
+export const datasetVersion = (name: string, ref: string, signal?: AbortSignal): Promise<DatasetVersion> =>
+  getJson<DatasetVersion>(`${NATIVE}/datasets/${seg(name)}/versions/${seg(ref)}`, {}, signal);
+
+export async function listDeployments(signal?: AbortSignal): Promise<Deployment[]> {
+  return (await getJson<{ items: Deployment[] }>(`${NATIVE}/deployments`, {}, signal)).items;
+}
+
+export const getDeployment = (name: string, signal?: AbortSignal): Promise<Deployment> =>
+  getJson<Deployment>(`${NATIVE}/deployments/${seg(name)}`, {}, signal);
+
+export async function deploymentEvents(name: string, signal?: AbortSignal): Promise<DeploymentEvent[]> {
+  return (
+    await getJson<{ items: DeploymentEvent[] }>(`${NATIVE}/deployments/${seg(name)}/events`, {}, signal)
+  ).items;
+}
+
+/** The server's Prometheus exposition (`/metrics`), as text. */
+export async function prometheusText(signal?: AbortSignal): Promise<string> {
+  const res = await fetch('/metrics', { signal: signal ?? null, headers: { accept: 'text/plain' } });
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}.`);
+  return res.text();
 }
 
 /** A string literal of MLflow's search grammar. */

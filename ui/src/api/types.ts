@@ -127,3 +127,99 @@ export interface Page<T> {
   items: T[];
   nextPageToken?: string;
 }
+
+/** `/api/v1/datasets` items. */
+export interface DatasetSummary {
+  name: string;
+  latestVersion: number;
+  versions: number;
+  creationTime: number;
+  lastUpdateTime: number;
+}
+
+export interface DatasetVersionInfo {
+  name: string;
+  version: number;
+  hash: string;
+  kind: 'file' | 'dir';
+  size: number;
+  files: number;
+  rows: number | null;
+  format: string | null;
+  sourcePath: string;
+  userId: string | null;
+  creationTime: number;
+}
+
+export interface ColumnSchema {
+  name: string;
+  type: string;
+  nullable: boolean;
+  maxMissingRate: number;
+  domain?: (string | boolean)[];
+  min?: number;
+  max?: number;
+}
+
+export interface ColumnProfileView {
+  name: string;
+  type: string;
+  count: number;
+  missing: number;
+  numeric: { count: number; mean: number; min: number; max: number } | null;
+  summary: {
+    stddev: number | null;
+    quantiles: { q: number; value: number }[];
+    histogram: { edges: number[]; counts: number[] } | null;
+    distinct: number;
+    topK: { value: string | number | boolean; count: number }[];
+  };
+}
+
+export interface DatasetVersion extends DatasetVersionInfo {
+  schema: { columns: ColumnSchema[] } | null;
+  profile: { rows: number; columns: ColumnProfileView[] } | null;
+  runs: { runId: string; experimentId: string; context: string | null }[];
+}
+
+export interface DeploymentRoute {
+  model: string;
+  weight: number;
+}
+
+export interface DeploymentShadow {
+  model: string;
+  percent: number;
+}
+
+export interface RouteStatus {
+  model: string;
+  shadow: boolean;
+  version?: string;
+  state: 'loading' | 'ready' | 'failed';
+  message?: string;
+}
+
+export interface Deployment {
+  name: string;
+  model: string;
+  routes: DeploymentRoute[];
+  shadows: DeploymentShadow[];
+  stickyHeader?: string;
+  batching: { maxBatchSize: number; maxQueueDelayMs: number; maxQueueSize: number; timeoutMs: number };
+  revision: number;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  status: { state: 'loading' | 'ready' | 'degraded' | 'failed' | 'not_served'; routes: RouteStatus[] };
+}
+
+export interface DeploymentEvent {
+  name: string;
+  seq: number;
+  kind: 'created' | 'routes' | 'rollback';
+  routes: DeploymentRoute[];
+  shadows: DeploymentShadow[];
+  previousSeq?: number;
+  actor: string;
+  timestamp: number;
+}

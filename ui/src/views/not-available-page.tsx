@@ -2,23 +2,13 @@ import { getJson } from '../api/http';
 import { Loading } from '../components/status';
 import { useAsync } from '../lib/use-async';
 
-export type PlannedSection = 'data' | 'pipelines' | 'deployments' | 'monitoring';
+export type PlannedSection = 'pipelines' | 'monitoring';
 
 const SECTIONS: Record<PlannedSection, { title: string; shows: string; paths: RegExp }> = {
-  data: {
-    title: 'Data',
-    shows: 'dataset versions, their schema, per-column profile histograms and validation results',
-    paths: /^\/(datasets|data)\b/,
-  },
   pipelines: {
     title: 'Pipelines',
     shows: "the pipeline DAG with each stage's status, cache hits, duration and logs",
     paths: /^\/pipelines?\b/,
-  },
-  deployments: {
-    title: 'Deployments',
-    shows: 'routes and weights, live request rate, latency and errors, and rollout state',
-    paths: /^\/deployments?\b/,
   },
   monitoring: {
     title: 'Monitoring',
