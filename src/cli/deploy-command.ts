@@ -92,7 +92,11 @@ export function registerDeployCommand(program: Command): void {
         'VERSION=WEIGHT list, e.g. 3=90,4=10 or --set 3=90 --set 4=10 (keys may be @alias or models:/ URIs)',
         joinRepeated,
       )
-      .option('--shadow <routes>', 'VERSION=PERCENT list of shadow routes, e.g. 5=100 (repeatable)', joinRepeated),
+      .option(
+        '--shadow <routes>',
+        'VERSION=PERCENT list of shadow routes, e.g. 5=100 (repeatable)',
+        joinRepeated,
+      ),
   ).action(async (name: string, flags: ClientFlags & { set: string; shadow?: string }) => {
     const d = await withClient(flags, async (client) => {
       const current = await client.getDeployment(name);
