@@ -216,6 +216,16 @@ describe('dataset drift', () => {
     const r = datasetDrift(ref, cur, { method: 'wasserstein' });
     expect(r.columns.map((c) => c.column)).toEqual(['ok']);
     expect(r).toMatchObject({ driftedColumns: 0, share: 0, drifted: false });
+    expect(Object.fromEntries(r.skipped.map((s) => [s.column, s.code]))).toEqual({
+      only_ref: 'missing-column',
+      only_cur: 'missing-column',
+      empty_cur: 'empty-current',
+      all_missing: 'empty-reference',
+      mixed: 'type-mismatch',
+      ids: 'too-many-categories',
+      when: 'timestamp-column',
+      word: 'method-not-applicable',
+    });
     const reasons = Object.fromEntries(r.skipped.map((s) => [s.column, s.reason]));
     expect(reasons).toEqual({
       only_ref: 'column "only_ref" is only in the reference data.',
