@@ -176,7 +176,7 @@ describe('dataset drift', () => {
       ['b', 'hellinger', 0.1],
       ['c', 'psi', 0.1],
     ]);
-    const some = datasetDrift(ref, cur, { columns: ['c', 'a'] });
+    const some = datasetDrift(ref, cur, { columns: ['c', 'a', 'c'] });
     expect(some.columns.map((c) => c.column)).toEqual(['c', 'a']);
   });
 

@@ -48,7 +48,7 @@ export function datasetDrift(
     checkFinite(t, `thresholds[${JSON.stringify(column)}]`);
 
   const named = opts.columns ? new Set(opts.columns) : undefined;
-  const names = opts.columns ?? [...new Set([...reference.keys(), ...current.keys()])];
+  const names = [...new Set(opts.columns ?? [...reference.keys(), ...current.keys()])];
   const columns: ColumnDrift[] = [];
   const skipped: DatasetDrift['skipped'] = [];
   for (const column of names) {
