@@ -10,7 +10,8 @@
  *
  * Prints wall and CPU time of the drift computation (data already in memory: Evidently's `Report.run` on two
  * DataFrames, mloop's gathering of inputs + `datasetDrift`), of reading and splitting the file, and of the whole
- * process; peak RSS; and the largest difference between the two tools' per-column drift scores. Target: the drift
+ * process; peak RSS; and the largest difference between the two tools' per-column drift scores, also on the first
+ * 1,000 rows of each side, where the defaults are the p-value tests (KS, chi-square). Target: the drift
  * computation ≥ 20× faster than Evidently's (wall time).
  */
 import { execFile } from 'node:child_process';
@@ -75,6 +76,21 @@ const SAME_METHOD: Record<string, string> = {
   'Z-test p_value': 'z',
 };
 
+/** The largest difference between the two sides' per-column scores; throws when they split or test differently. */
+function agreement(mloop: SideResult, evidently: SideResult): number {
+  if (mloop.rows.join() !== evidently.rows.join())
+    throw new Error(`the two sides split different rows: mloop ${mloop.rows}, Evidently ${evidently.rows}`);
+  let maxDiff = 0;
+  for (const [column, e] of Object.entries(evidently.columns)) {
+    const m = mloop.columns[column];
+    if (!m) throw new Error(`mloop did not test column ${column}`);
+    if (SAME_METHOD[e.method] !== m.method)
+      throw new Error(`column ${column}: Evidently chose ${e.method}, mloop ${m.method}`);
+    maxDiff = Math.max(maxDiff, Math.abs(m.score - e.score));
+  }
+  return maxDiff;
+}
+
 export const driftBench: Bench & { backendless: true } = {
   name: 'drift',
   title:
@@ -87,16 +103,18 @@ export const driftBench: Bench & { backendless: true } = {
     const mloop = await runSide(process.execPath, ['--import', 'tsx', 'bench/drift-mloop.ts', FLIGHTS]);
     log('drift: Evidently DataDriftPreset (about a minute) …');
     const evidently = await runSide(python, ['bench/drift_evidently.py', FLIGHTS]);
-    if (mloop.rows.join() !== evidently.rows.join())
-      throw new Error(`the two sides split different rows: mloop ${mloop.rows}, Evidently ${evidently.rows}`);
-    let maxDiff = 0;
-    for (const [column, e] of Object.entries(evidently.columns)) {
-      const m = mloop.columns[column];
-      if (!m) throw new Error(`mloop did not test column ${column}`);
-      if (SAME_METHOD[e.method] !== m.method)
-        throw new Error(`column ${column}: Evidently chose ${e.method}, mloop ${m.method}`);
-      maxDiff = Math.max(maxDiff, Math.abs(m.score - e.score));
-    }
+    const maxDiff = agreement(mloop, evidently);
+    log('drift: both again on the first 1,000 rows of each side (p-value tests) …');
+    const mloopSmall = await runSide(process.execPath, [
+      '--import',
+      'tsx',
+      'bench/drift-mloop.ts',
+      FLIGHTS,
+      'small',
+    ]);
+    const evidentlySmall = await runSide(python, ['bench/drift_evidently.py', FLIGHTS, 'small']);
+    const maxDiffSmall = agreement(mloopSmall, evidentlySmall);
+    const smallMethods = [...new Set(Object.values(mloopSmall.columns).map((c) => c.method))].join(', ');
     const row = (
       metric: string,
       value: number,
@@ -140,6 +158,16 @@ export const driftBench: Bench & { backendless: true } = {
         unit: '',
         target: '≤ 1e-6',
         pass: maxDiff <= 1e-6 && mloop.driftedColumns === evidently.driftedColumns,
+      },
+      {
+        bench: 'drift',
+        backend: '-',
+        metric: `same, 1,000 vs 1,000 rows (${smallMethods} p-values)`,
+        value: maxDiffSmall,
+        unit: '',
+        target: '≤ 1e-6',
+        pass: maxDiffSmall <= 1e-6 && mloopSmall.driftedColumns === evidentlySmall.driftedColumns,
+        note: `drift computation ${mloopSmall.driftSeconds.toFixed(3)} s (mloop) vs ${evidentlySmall.driftSeconds.toFixed(3)} s (Evidently), wall`,
       },
     ];
   },
