@@ -1,6 +1,7 @@
 /** All benchmarks: `npm run bench -- [--backend sqlite|postgres|all] [--seconds N] [--runs N] [--json]`. */
+import { driftBench } from './drift.js';
 import { ingestBench } from './ingest.js';
 import { runBenches } from './lib/runner.js';
 import { searchBench } from './search.js';
 
-await runBenches([ingestBench, searchBench], process.argv.slice(2));
+await runBenches([ingestBench, searchBench, driftBench], process.argv.slice(2));
