@@ -32,14 +32,22 @@ export async function readFrame(
 ): Promise<Frame> {
   const keep = options.columns ? new Set(options.columns) : undefined;
   const batches: Batch[] = [];
+  const seen = new Set<string>();
   let rows = 0;
   for (const file of files) {
     for await (const batch of readBatches(file)) {
+      for (const c of batch.columns) seen.add(c.name);
       const columns = keep ? batch.columns.filter((c) => keep.has(c.name)) : batch.columns;
       batches.push({ columns, numRows: batch.numRows, rowOffset: rows });
       rows += batch.numRows;
       options.onRows?.(rows);
     }
+  }
+  for (const name of options.columns ?? []) {
+    if (!seen.has(name))
+      throw invalid(
+        `Column ${show(name)} is not in ${options.source}; its columns are: ${[...seen].join(', ') || '(none)'}.`,
+      );
   }
   return frameFromTable(concatBatches(batches), options);
 }
