@@ -18,7 +18,7 @@ interface TrainFlags extends ClientFlags {
 }
 
 interface EvaluateFlags extends ClientFlags {
-  model: string;
+  model?: string;
   data: string;
   target?: string;
   sensitive?: string;
@@ -137,7 +137,8 @@ export function registerLearnCommands(program: Command): void {
       .description(
         'Evaluate a model trained by mloop on labelled data, log the metrics to a run, and optionally gate it against a champion and bounds (exit 1 when not blessed).',
       )
-      .requiredOption(
+      .argument('[model]', 'the same as --model')
+      .option(
         '--model <ref>',
         'package directory, runs:/ID/model, models:/NAME/VERSION or models:/NAME@ALIAS',
       )
@@ -164,14 +165,20 @@ export function registerLearnCommands(program: Command): void {
         'an absolute bound, METRIC>=VALUE or METRIC<=VALUE; repeatable',
         collect,
       ),
-  ).action(async (flags: EvaluateFlags) => {
+  ).action(async (positional: string | undefined, flags: EvaluateFlags, command: Command) => {
+    if (positional && flags.model && positional !== flags.model)
+      command.error(
+        `error: the model is given twice (${positional} and --model ${flags.model}); give it once.`,
+      );
+    const model = flags.model ?? positional;
+    if (!model) command.error("error: required option '--model <ref>' not specified");
     const [{ evaluateAndLog }, r] = await Promise.all([import('../training/evaluate-run.js'), render()]);
     const result = await r.withStatCache((cache) =>
       withClient(flags, (client) =>
         evaluateAndLog(
           client,
           {
-            model: flags.model,
+            model,
             data: flags.data,
             ...(flags.target ? { target: flags.target } : {}),
             ...(flags.sensitive ? { sensitive: flags.sensitive } : {}),

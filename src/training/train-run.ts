@@ -97,6 +97,10 @@ export async function trainAndLog(
     throw invalid(
       `--out ${show(req.out)} exists and is not empty; choose a new directory for the model package.`,
     );
+  if (req.sensitive && (learner === 'linear' || req.task === 'regression'))
+    throw invalid(
+      `--sensitive reports fairness of a binary classifier; a regression model has none. Drop --sensitive, or evaluate slices with 'mloop evaluate --slice ${req.sensitive}'.`,
+    );
   if (req.features?.includes(req.target))
     throw invalid(`--features includes the target ${show(req.target)}; remove it.`);
 

@@ -159,6 +159,24 @@ describe('mloop train / mloop evaluate (built CLI, end to end)', () => {
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nothere.csv: no such file or directory, and not a dataset version');
+    expect((await mloop(cwd, ['evaluate', '--home', 'h0', '--data', 'train.csv'])).code).toBe(2);
+    const fair = await mloop(cwd, [
+      'train',
+      '--home',
+      'h0',
+      '--data',
+      'train.csv',
+      '--target',
+      'price',
+      '--learner',
+      'ridge',
+      '--sensitive',
+      'group',
+    ]);
+    expect(fair.code).toBe(1);
+    expect(fair.stderr).toContain(
+      '--sensitive reports fairness of a binary classifier; a regression model has none.',
+    );
     const client = await openLocalClient({ home: join(cwd, 'h0'), git: false });
     try {
       const runs = await client.searchRuns({ experimentIds: ['0'] });
@@ -303,10 +321,9 @@ describe('mloop train / mloop evaluate (built CLI, end to end)', () => {
     const byDir = json(
       await mloop(cwd, [
         'evaluate',
+        'pkg', // the model may also come first, as a positional argument
         '--home',
         'home',
-        '--model',
-        'pkg',
         '--data',
         'eval.csv',
         '--target',
