@@ -26,7 +26,12 @@ export function findWalk(root: string): Promise<WalkResult | undefined> {
     child.once('error', () => resolve(undefined));
     child.once('close', (code) => {
       if (code !== 0) return resolve(undefined);
-      resolve(parseFindOutput(root, Buffer.concat(chunks).toString('utf8')));
+      try {
+        resolve(parseFindOutput(root, Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        // Output too large for one string (tens of millions of files): the JavaScript walk takes over.
+        resolve(undefined);
+      }
     });
   });
 }
