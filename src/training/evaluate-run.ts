@@ -20,6 +20,7 @@ import { defaultMetric, flatMetrics, gateRules } from './metrics.js';
 import { type LoadedModel, loadModel, parseModelsUri } from './model-ref.js';
 import { experimentId, failRun, logMetrics } from './run-log.js';
 import { type FeatureKind, readFrame } from './table-frame.js';
+import { checkNoMissing } from './target-check.js';
 
 export interface EvaluateRequest {
   model: string;
@@ -111,6 +112,7 @@ export async function evaluateAndLog(
   } finally {
     await data.cleanup();
   }
+  checkNoMissing(frame, targetColumn, data.label, 'evaluating');
   if (targetColumn !== model.target) {
     // The truth is under another name here: present it under the model's target name.
     const { [targetColumn]: truth, ...rest } = frame.columns;

@@ -23,19 +23,7 @@ export function checkTarget(
     );
   const n = frame.nRows;
   if (n === 0) throw invalid(`${opts.source} has no rows to train on.`);
-  let missing = 0;
-  let first = -1;
-  for (let i = 0; i < n; i++) {
-    const absent = column.kind === 'numeric' ? Number.isNaN(column.values[i]!) : column.codes[i]! < 0;
-    if (absent) {
-      missing++;
-      if (first < 0) first = i;
-    }
-  }
-  if (missing > 0)
-    throw invalid(
-      `Target ${show(target)} is missing in ${missing} of ${n} rows of ${opts.source} (first at row ${first + 1}); drop or fill those rows before training.`,
-    );
+  checkNoMissing(frame, target, opts.source, 'training');
   const regression = opts.task === 'regression' || opts.learner === 'ridge' || opts.learner === 'linear';
   if (column.kind === 'categorical') {
     if (regression)
@@ -73,4 +61,29 @@ export function checkTarget(
         `Target ${show(target)} in ${opts.source} has more than ${MAX_CLASSES} distinct values; a classifier takes at most ${MAX_CLASSES} classes. Is it a regression target? Use --task regression (ridge or gbdt).`,
       );
   }
+}
+
+/** Every row has a value in the target column (training and evaluation need the truth); rows are 1-based. */
+export function checkNoMissing(
+  frame: Frame,
+  target: string,
+  source: string,
+  purpose: 'training' | 'evaluating',
+): void {
+  const column = frame.columns[target];
+  if (!column) return;
+  const n = frame.nRows;
+  let missing = 0;
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    const absent = column.kind === 'numeric' ? Number.isNaN(column.values[i]!) : column.codes[i]! < 0;
+    if (absent) {
+      missing++;
+      if (first < 0) first = i;
+    }
+  }
+  if (missing > 0)
+    throw invalid(
+      `Target ${show(target)} is missing in ${missing} of ${n} rows of ${source} (first at row ${first + 1}); drop or fill those rows before ${purpose}.`,
+    );
 }

@@ -3,7 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { fitModel, predict } from '../../src/learn/index.js';
 import { readFrame } from '../../src/training/table-frame.js';
-import { checkTarget } from '../../src/training/target-check.js';
+import { checkNoMissing, checkTarget } from '../../src/training/target-check.js';
 import { workdir } from '../data/fixtures.js';
 
 const CSV = 'x,city,flag,when,y\n1.5,Oslo,true,2024-01-01,0\n,Rome,false,2024-01-02T12:00:00Z,1\n3,,,,0\n';
@@ -133,6 +133,14 @@ describe('target checks', () => {
     expect(() => checkTarget(frame, 'y', { task: undefined, learner: 'gbdt', source: 'd.csv' })).toThrow(
       'Target "y" is missing in 2 of 4 rows of d.csv (first at row 2); drop or fill those rows before training.',
     );
+  });
+
+  it('needs the truth in every row when evaluating too', async () => {
+    const frame = await frameOf('a,y\n1,1\n2,\n');
+    expect(() => checkNoMissing(frame, 'y', 'd.csv', 'evaluating')).toThrow(
+      'Target "y" is missing in 1 of 2 rows of d.csv (first at row 2); drop or fill those rows before evaluating.',
+    );
+    expect(() => checkNoMissing(frame, 'a', 'd.csv', 'evaluating')).not.toThrow();
   });
 
   it('refuses a text target for regression, and says what to use instead', async () => {
