@@ -7,6 +7,7 @@ import { CliError } from './cli-error.js';
 import { registerDataCommand } from './data-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
+import { registerLearnCommands } from './learn-commands.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerMonitorCommand } from './monitor-command.js';
 import { registerRunsCommand } from './runs-command.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDataCommand(program);
   registerMonitorCommand(program);
+  registerLearnCommands(program);
   return program;
 }
 

@@ -47,3 +47,36 @@ export function bytes(n: number): string {
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Training progress on stderr (only when it is a terminal): `training gbdt: 40/100 (40%), loss 0.3123`, redrawn at
+ * most ten times a second from the worker's progress messages.
+ */
+export function trainingProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): {
+  update(p: { iteration: number; total: number; trainLoss: number; validationLoss?: number }): void;
+  end(): void;
+} {
+  let last = 0;
+  let drawn = false;
+  return {
+    update(p) {
+      if (!stream.isTTY) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      drawn = true;
+      const pct = p.total > 0 ? ` (${Math.floor((100 * p.iteration) / p.total)}%)` : '';
+      const valid = p.validationLoss === undefined ? '' : `, validation ${p.validationLoss.toPrecision(5)}`;
+      stream.write(
+        `\r\x1b[2K${label}: ${p.iteration}/${p.total}${pct}, loss ${p.trainLoss.toPrecision(5)}${valid}`,
+      );
+    },
+    end() {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}

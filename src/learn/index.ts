@@ -11,6 +11,8 @@ export {
   numeric,
 } from './frame.js';
 export {
+  BLESSING_ARTIFACT,
+  BLESSING_TAGS,
   type BlessingRecord,
   blessingRecord,
   decide,
@@ -20,6 +22,7 @@ export {
 } from './gate.js';
 export { LEARN_MODEL_FILE, learnPackageFiles, signatureOf } from './model-package.js';
 export { toOnnx } from './onnx/export.js';
+export { resolveParams } from './params.js';
 export { predict } from './predict.js';
 export { type TrainOptions, train } from './train.js';
 export type { LearnerName, Prediction, Task, TrainedModel, TrainProgress, TrainSpec } from './types.js';

@@ -242,6 +242,39 @@ export class MloopClient {
     await this.logInputs(runId, { datasets: [datasetInput(version, context)] });
   }
 
+  /**
+   * Uploads one file below an artifact location (a run's `artifactUri` or a model version's `storageLocation`,
+   * `mlflow-artifacts:/…`) through the server's artifact proxy, as MLflow clients do.
+   */
+  async putArtifact(location: string, path: string, body: Uint8Array): Promise<void> {
+    const url = this.#proxyUrl(location, path);
+    const response = await this.#sendTo(url, 'PUT', {
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    await this.#json(response, 'PUT', url);
+  }
+
+  /** Downloads one file below an artifact location through the artifact proxy. */
+  async getArtifact(location: string, path: string): Promise<Uint8Array> {
+    const url = this.#proxyUrl(location, path);
+    const response = await this.#sendTo(url, 'GET', {});
+    if (!response.ok) await this.#json(response, 'GET', url);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  #proxyUrl(location: string, path: string): string {
+    const prefix = 'mlflow-artifacts:/';
+    if (!location.startsWith(prefix))
+      throw new MloopApiError(
+        400,
+        'INVALID_PARAMETER_VALUE',
+        `Artifact location ${JSON.stringify(location)} is not served through the artifact proxy: expected ${prefix}<path>.`,
+      );
+    const segments = [...location.slice(prefix.length).split('/'), ...path.split('/')].filter(Boolean);
+    return `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${segments.map(encodeURIComponent).join('/')}`;
+  }
+
   /** The OpenAPI document of the server's native API. */
   listRegisteredModels(
     options: PageOptions & { filter?: string; orderBy?: string[] } = {},
@@ -373,7 +406,14 @@ export class MloopClient {
     path: string,
     opts: { body?: Uint8Array | ReadableStream<Uint8Array>; headers?: Record<string, string> },
   ): Promise<Response> {
-    const url = `${this.baseUrl}/api/v1${path}`;
+    return this.#sendTo(`${this.baseUrl}/api/v1${path}`, method, opts);
+  }
+
+  async #sendTo(
+    url: string,
+    method: string,
+    opts: { body?: Uint8Array | ReadableStream<Uint8Array>; headers?: Record<string, string> },
+  ): Promise<Response> {
     try {
       return await this.#fetch(url, {
         method,
@@ -396,7 +436,7 @@ export class MloopClient {
     throw new MloopApiError(
       response.status,
       `HTTP_${response.status}`,
-      `${method} /api/v1${path} answered HTTP ${response.status} without an mloop answer; is ${this.baseUrl} an mloop server?`,
+      `${method} ${path.startsWith('http') ? new URL(path).pathname : `/api/v1${path}`} answered HTTP ${response.status} without an mloop answer; is ${this.baseUrl} an mloop server?`,
     );
   }
 

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, type Stats, statSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { findWalk } from './find-walk.js';
+import { KIND_FILE, KIND_MISSING, KIND_OTHER, type WalkResult } from './walk-kinds.js';
+
+export type { WalkResult };
+
 import { DataError } from '../data-error.js';
 
 /** A file found by `walkFiles`: only the numbers the stat cache needs, so 100,000 of them stay cheap. */
@@ -12,59 +17,171 @@ export interface Walked {
   size: number;
 }
 
-const KIND_FILE = 1;
-const KIND_DIR = 2;
-const KIND_OTHER = 3;
-const KIND_MISSING = 4;
+/**
+ * Above this many files found, the rest of the walk is shared with a worker thread. The walk is bound by `lstat`
+ * (one per entry); a second thread roughly halves it on an idle machine and gets a second share of a loaded one.
+ */
+const PARALLEL_THRESHOLD = 2_000;
 
-/** Above this many entries, half of the stat calls run on a worker thread (the walk is bound by stat). */
-const PARALLEL_THRESHOLD = 20_000;
-
-/** Every file under a root, in traversal order, as parallel arrays: stats[4i..4i+3] = ino, mtimeMs, size, kind. */
-export interface WalkResult {
-  paths: string[];
-  rels: string[];
-  stats: Float64Array;
+/** A directory entry still to visit: its absolute and relative path. */
+interface Pending {
+  abs: string;
+  rel: string;
 }
 
 /**
- * Lists every file under a directory; unreadable entries and special files are errors. Directory listings come from
- * readdir's entry types; every file (and every link) is stat'ed for (inode, mtime, size), half of them on a worker
- * thread when there are many. Parallel arrays rather than objects: 100,000 files cost little garbage.
+ * The walk itself, as a string so that the main thread and the worker run the very same code (the worker is
+ * `eval`ed, which works from the TypeScript sources and the built package alike). One `readdirSync` (names only) per
+ * directory and one `lstatSync` per entry — which gives the kind too, so no Dirent objects are made; a link is
+ * followed with `statSync`. Results go into growing parallel arrays, not objects, so 100,000 files make little
+ * garbage. An entry that cannot be read stops the walk with its path.
+ */
+const WALK_SOURCE = `
+function createWalk(fs) {
+  return function walk(pending, limit) {
+    const paths = [];
+    const rels = [];
+    let stats = new Float64Array(4096);
+    let n = 0;
+    const stack = pending.slice().reverse();
+    while (stack.length > 0) {
+      if (limit !== undefined && n >= limit) break;
+      const dir = stack.pop();
+      let names;
+      try {
+        names = fs.readdirSync(dir.abs);
+      } catch (err) {
+        return { error: { path: dir.abs, message: 'cannot read the directory: ' + (err && err.message) + '.' } };
+      }
+      const subdirs = [];
+      for (let i = 0; i < names.length; i++) {
+        const abs = dir.abs + '/' + names[i];
+        const rel = dir.rel ? dir.rel + '/' + names[i] : names[i];
+        let st;
+        try {
+          st = fs.lstatSync(abs, { throwIfNoEntry: false });
+          if (st !== undefined && st.isSymbolicLink()) {
+            const target = fs.statSync(abs, { throwIfNoEntry: false });
+            if (target !== undefined && target.isDirectory()) {
+              subdirs.push({ abs, rel });
+              continue;
+            }
+            st = target;
+          }
+        } catch (err) {
+          return { error: { path: abs, message: 'cannot read: ' + (err && err.message) + '.' } };
+        }
+        if (st !== undefined && st.isDirectory()) {
+          subdirs.push({ abs, rel });
+          continue;
+        }
+        if (4 * n + 4 > stats.length) {
+          const grown = new Float64Array(stats.length * 2);
+          grown.set(stats);
+          stats = grown;
+        }
+        const o = 4 * n;
+        paths.push(abs);
+        rels.push(rel);
+        if (st === undefined) stats[o + 3] = ${KIND_MISSING};
+        else {
+          stats[o] = st.ino;
+          stats[o + 1] = st.mtimeMs;
+          stats[o + 2] = st.size;
+          stats[o + 3] = st.isFile() ? ${KIND_FILE} : ${KIND_OTHER};
+        }
+        n++;
+      }
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    }
+    return { paths, rels, stats: stats.slice(0, 4 * n), rest: stack.reverse() };
+  };
+}
+`;
+
+interface WalkPart {
+  paths: string[];
+  rels: string[];
+  stats: Float64Array;
+  /** Directories not visited yet (when a limit stopped the walk), in traversal order. */
+  rest: Pending[];
+}
+type WalkOutcome = WalkPart | { error: { path: string; message: string } };
+type WalkFn = (pending: readonly Pending[], limit?: number) => WalkOutcome;
+
+const walk: WalkFn = new Function('fs', `${WALK_SOURCE}\nreturn createWalk(fs);`)(fs) as WalkFn;
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+${WALK_SOURCE}
+const result = createWalk(require('node:fs'))(workerData.pending);
+parentPort.postMessage(result, result.error ? [] : [result.stats.buffer]);
+`;
+
+function unwrap(outcome: WalkOutcome): WalkPart {
+  if ('error' in outcome) throw new DataError({ file: outcome.error.path }, outcome.error.message);
+  return outcome;
+}
+
+/**
+ * Lists every file under a directory, with (inode, mtime, size) per file; unreadable entries and special files are
+ * errors. Where GNU find is available it does the walk (`find-walk.ts`: one process, no JavaScript object per file);
+ * otherwise, or when find reports any problem, the walk below runs and reports it precisely. The main thread walks until it has found PARALLEL_THRESHOLD files; if directories remain, the second half
+ * of them goes to a worker thread while the main thread walks the first half. The order of the result depends only
+ * on the tree, so equal trees give equal walk tokens.
  */
 export async function walkTree(root: string): Promise<WalkResult> {
-  const paths: string[] = [];
-  const rels: string[] = [];
-  const visit = (dir: string, rel: string) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      throw new DataError({ file: dir }, `cannot read the directory: ${(err as Error).message}.`, {
-        cause: err,
-      });
-    }
-    for (const entry of entries) {
-      const abs = `${dir}/${entry.name}`;
-      const r = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory() || (entry.isSymbolicLink() && statOrThrow(abs).isDirectory())) visit(abs, r);
-      else {
-        paths.push(abs);
-        rels.push(r);
-      }
-    }
-  };
-  visit(root, '');
-  const stats = await statMany(paths);
-  for (let i = 0; i < paths.length; i++) {
-    const kind = stats[i * 4 + 3];
+  const result = (process.env.MLOOP_WALK === 'js' ? undefined : await findWalk(root)) ?? (await jsWalk(root));
+  for (let i = 0; i < result.paths.length; i++) {
+    const kind = result.stats[i * 4 + 3];
     if (kind === KIND_MISSING)
-      throw new DataError({ file: paths[i]! }, 'cannot read: ENOENT: no such file (a dangling link?).');
+      throw new DataError(
+        { file: result.paths[i]! },
+        'cannot read: ENOENT: no such file (a dangling link?).',
+      );
     if (kind !== KIND_FILE)
       throw new DataError(
-        { file: paths[i]! },
+        { file: result.paths[i]! },
         'not a regular file (a socket, FIFO or device); remove it from the directory.',
       );
+  }
+  return result;
+}
+
+async function jsWalk(root: string): Promise<WalkResult> {
+  const first = unwrap(walk([{ abs: root, rel: '' }], PARALLEL_THRESHOLD));
+  const parts: WalkPart[] = [first];
+  if (first.rest.length === 1) parts.push(unwrap(walk(first.rest)));
+  else if (first.rest.length > 1) {
+    const half = first.rest.length >>> 1;
+    const worker = new Worker(WORKER, { eval: true, workerData: { pending: first.rest.slice(half) } });
+    const fromWorker = new Promise<WalkOutcome>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    try {
+      parts.push(unwrap(walk(first.rest.slice(0, half))));
+      parts.push(unwrap(await fromWorker));
+    } finally {
+      await worker.terminate();
+    }
+  }
+  const { paths, rels, stats } = parts.length === 1 ? first : concatParts(parts);
+  return { paths, rels, stats };
+}
+
+function concatParts(parts: readonly WalkPart[]): WalkResult {
+  const stats = new Float64Array(parts.reduce((n, p) => n + p.stats.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    stats.set(p.stats, at);
+    at += p.stats.length;
+  }
+  const paths: string[] = [];
+  const rels: string[] = [];
+  for (const p of parts) {
+    for (const path of p.paths) paths.push(path);
+    for (const rel of p.rels) rels.push(rel);
   }
   return { paths, rels, stats };
 }
@@ -92,104 +209,15 @@ export async function walkFiles(root: string): Promise<Walked[]> {
 /**
  * A digest of every file's relative path, inode, mtime and size, in traversal order: equal tokens mean nothing that
  * the stat cache can see has changed (a different listing order only costs a cache miss, never a wrong answer).
+ * Paths are hashed as one NUL-joined string and the numbers as the stats array's bytes: two hash updates.
  */
 export function walkToken(w: WalkResult): { token: string; size: number } {
-  let bytes = 0;
-  for (const r of w.rels) bytes += r.length * 3 + 25;
-  const buf = Buffer.allocUnsafe(bytes);
-  let at = 0;
   let size = 0;
-  for (let i = 0; i < w.rels.length; i++) {
-    at += buf.write(w.rels[i]!, at);
-    buf[at++] = 0;
-    at = buf.writeDoubleLE(w.stats[i * 4]!, at);
-    at = buf.writeDoubleLE(w.stats[i * 4 + 1]!, at);
-    at = buf.writeDoubleLE(w.stats[i * 4 + 2]!, at);
-    size += w.stats[i * 4 + 2]!;
-  }
-  return { token: createHash('sha256').update(buf.subarray(0, at)).digest('hex'), size };
-}
-
-function statOrThrow(abs: string): Stats {
-  let st: Stats | undefined;
-  try {
-    st = statSync(abs, { throwIfNoEntry: false });
-  } catch (err) {
-    throw new DataError({ file: abs }, `cannot read: ${(err as Error).message}.`, { cause: err });
-  }
-  if (st === undefined)
-    throw new DataError({ file: abs }, 'cannot read: ENOENT: no such file (a dangling link?).');
-  return st;
-}
-
-/** [ino, mtimeMs, size, kind] per path. */
-function statRange(paths: readonly string[], from: number, to: number, out: Float64Array, at: number): void {
-  for (let i = from; i < to; i++) {
-    const st = statSync(paths[i]!, { throwIfNoEntry: false });
-    const o = (at + i - from) * 4;
-    if (st === undefined) {
-      out[o + 3] = KIND_MISSING;
-      continue;
-    }
-    out[o] = st.ino;
-    out[o + 1] = st.mtimeMs;
-    out[o + 2] = st.size;
-    out[o + 3] = st.isFile() ? KIND_FILE : st.isDirectory() ? KIND_DIR : KIND_OTHER;
-  }
-}
-
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { statSync } = require('node:fs');
-const { paths } = workerData;
-const out = new Float64Array(paths.length * 4);
-for (let i = 0; i < paths.length; i++) {
-  let st;
-  try { st = statSync(paths[i], { throwIfNoEntry: false }); } catch (err) { parentPort.postMessage({ error: String(err && err.message), index: i }); process.exit(0); }
-  const o = i * 4;
-  if (st === undefined) { out[o + 3] = ${KIND_MISSING}; continue; }
-  out[o] = st.ino; out[o + 1] = st.mtimeMs; out[o + 2] = st.size;
-  out[o + 3] = st.isFile() ? ${KIND_FILE} : st.isDirectory() ? ${KIND_DIR} : ${KIND_OTHER};
-}
-parentPort.postMessage({ out }, [out.buffer]);
-`;
-
-async function statMany(paths: readonly string[]): Promise<Float64Array> {
-  const out = new Float64Array(paths.length * 4);
-  const guarded = (from: number, to: number) => {
-    try {
-      statRange(paths, from, to, out, from);
-    } catch (err) {
-      const at = paths.findIndex((p, i) => i >= from && i < to && !safeStat(p));
-      throw new DataError({ file: paths[at] ?? paths[from]! }, `cannot read: ${(err as Error).message}.`, {
-        cause: err,
-      });
-    }
-  };
-  if (paths.length < PARALLEL_THRESHOLD) {
-    guarded(0, paths.length);
-    return out;
-  }
-  const half = paths.length >>> 1;
-  const worker = new Worker(WORKER, { eval: true, workerData: { paths: paths.slice(half) } });
-  const done = new Promise<{ out?: Float64Array; error?: string; index?: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  guarded(0, half);
-  const result = await done;
-  await worker.terminate();
-  if (result.error !== undefined)
-    throw new DataError({ file: paths[half + (result.index ?? 0)]! }, `cannot read: ${result.error}.`);
-  out.set(result.out!, half * 4);
-  return out;
-}
-
-function safeStat(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
+  for (let i = 2; i < w.stats.length; i += 4) size += w.stats[i]!;
+  const token = createHash('sha256')
+    .update('mloop.walk/2\0')
+    .update(w.rels.join('\0'))
+    .update(new Uint8Array(w.stats.buffer, w.stats.byteOffset, w.stats.byteLength))
+    .digest('hex');
+  return { token, size };
 }
