@@ -84,7 +84,20 @@ function connectors(edges: [string, string][], placed: Map<string, Placed>): str
     for (let c = lo; c <= hi; c++) line[c] = active.has(c) && c !== sc ? '┼' : '─';
     const left = lo < sc;
     const right = hi > sc;
-    line[sc] = left && right ? '┴' : left ? '┘' : right ? '└' : '│';
+    const down = targets.includes(sc);
+    line[sc] = down
+      ? left && right
+        ? '┼'
+        : left
+          ? '┤'
+          : right
+            ? '├'
+            : '│'
+      : left && right
+        ? '┴'
+        : left
+          ? '┘'
+          : '└';
     for (const t of targets) {
       if (t === sc) continue;
       // A stage already fed from an earlier line: the new run joins its vertical.
