@@ -45,8 +45,17 @@ export function drawDag(dag: Dag): string {
       };
       rows[r]!.sort((a, b) => bary(a) - bary(b));
     }
-    let col = 0;
-    let line = '';
+    // Shift the row so its first stage sits under (the mean of) its upstream: chains draw as straight lines.
+    const first = rows[r]![0]!;
+    const firstLabel = first.startsWith('\u0000') ? '│' : `[${dag.stages.get(first)!.name}]`;
+    const above = (ups.get(first) ?? []).map((u) => placed.get(u)!.col);
+    let col = above.length
+      ? Math.max(
+          0,
+          Math.round(above.reduce((a, b) => a + b, 0) / above.length) - Math.floor(firstLabel.length / 2),
+        )
+      : 0;
+    let line = ' '.repeat(col);
     for (const id of rows[r]!) {
       const dummy = id.startsWith('\u0000');
       const label = dummy ? '│' : `[${dag.stages.get(id)!.name}]`;

@@ -224,7 +224,9 @@ describe('planning', () => {
     expect(selectStages(dag, ['d'], { single: true })).toEqual(['d']);
     expect(() => selectStages(dag, ['dd'])).toThrow('no stage named dd (did you mean "d"?)');
     expect(drawDag(dag)).toBe(
-      ['[a]   [e]', ' ├─────┐', ' ▼     ▼', '[b]   [c]', ' │     │', ' ├─────┘', ' ▼', '[d]', ''].join('\n'),
+      ['[a]   [e]', ' ├─────┐', ' ▼     ▼', '[b]   [c]', ' └──┐  │', '    ├──┘', '    ▼', '   [d]', ''].join(
+        '\n',
+      ),
     );
     // Every stage appears once, and every edge ends on an arrow above its stage.
     const drawn = drawDag(dag);
@@ -232,6 +234,7 @@ describe('planning', () => {
     const lines = drawn.split('\n');
     const row = (n: string) => lines.findIndex((l) => l.includes(`[${n}]`));
     expect(lines[row('d') - 1]!.trim()).toBe('▼');
+    expect(lines[row('d') - 1]!.indexOf('▼')).toBe(lines[row('d')]!.indexOf('d'));
     expect(lines[row('b') - 1]!).toMatch(/▼\s+▼/);
   });
 });
