@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { PipelineError } from './errors.js';
 import type { BuiltinKind } from './spec.js';
 
@@ -51,7 +49,8 @@ export function expandBuiltin(
   stage: string,
   kind: BuiltinKind,
   fields: Record<string, unknown>,
-  root: string,
+  /** Whether a project-relative path exists (recorded by the loader, so the spec cache knows what it depends on). */
+  exists: (path: string) => boolean,
 ): Expansion {
   for (const key of Object.keys(fields))
     if (!ALLOWED[kind].includes(key))
@@ -69,7 +68,7 @@ export function expandBuiltin(
     case 'validate': {
       const against = s('against');
       // NAME@VERSION names a dataset version in the store; anything else is a reference table on disk.
-      const isVersion = /^[^/@]+@[^/@]+$/.test(against) && !existsSync(join(root, against));
+      const isVersion = /^[^/@]+@[^/@]+$/.test(against) && !exists(against);
       return {
         cmd: `mloop data validate ${q(s('data'))} --against ${q(against)}`,
         deps: isVersion ? [s('data')] : [s('data'), against],

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { canonical } from './fingerprint.js';
 import { LOCK_NAME, parseLock } from './lock.js';
 import type { Pipeline } from './spec.js';
+import { yaml } from './yaml-lazy.js';
 
 export interface DiffRow {
   /** The metrics file, or the stage for a param. */
@@ -45,7 +45,7 @@ export function flatten(
 const parseDoc = (path: string, text: string | undefined): Record<string, unknown> => {
   if (text === undefined) return {};
   try {
-    return flatten(path.endsWith('.json') ? JSON.parse(text) : parseYaml(text));
+    return flatten(path.endsWith('.json') ? JSON.parse(text) : yaml().parse(text));
   } catch {
     return {};
   }

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { BUILTIN_FIELDS, expandBuiltin } from './builtin.js';
 import { PipelineError } from './errors.js';
 import { interpolate, interpolateDeep, lookup } from './interpolate.js';
 import { checkSchema, mloopSchema } from './schema-check.js';
 import type { BuiltinKind, Pipeline, RetryPolicy, Stage } from './spec.js';
+import { yaml } from './yaml-lazy.js';
 
 type Raw = Record<string, unknown>;
 
@@ -21,7 +21,14 @@ export function findProjectFile(dir: string, name = 'mloop.yaml'): string | unde
   }
 }
 
-function readStructured(file: string, what: string): unknown {
+/** What a load read: files (for the spec cache to compare stats) and paths probed for existence. */
+export interface LoadTrace {
+  files: Set<string>;
+  probes: Map<string, boolean>;
+}
+
+function readStructured(file: string, what: string, trace?: LoadTrace): unknown {
+  trace?.files.add(resolve(file));
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -29,10 +36,10 @@ function readStructured(file: string, what: string): unknown {
     throw new PipelineError('SPEC_INVALID', `${what}: cannot read: ${(err as Error).message}`);
   }
   try {
-    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return file.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (err) {
     const where =
-      err instanceof YAMLParseError && err.linePos
+      err instanceof yaml().YAMLParseError && err.linePos
         ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})`
         : '';
     throw new PipelineError(
@@ -43,9 +50,15 @@ function readStructured(file: string, what: string): unknown {
 }
 
 /** Reads and resolves the pipeline of a project file; every error names the stage and the key. */
-export function loadPipeline(file: string): Pipeline {
+export function loadPipeline(file: string, trace?: LoadTrace): Pipeline {
   const root = dirname(resolve(file));
-  const doc = readStructured(file, file) ?? {};
+  const exists = (path: string) => {
+    const abs = resolve(root, path);
+    const found = existsSync(abs);
+    trace?.probes.set(abs, found);
+    return found;
+  };
+  const doc = readStructured(file, file, trace) ?? {};
   const problems = checkSchema(doc, mloopSchema());
   if (problems.length > 0) {
     const lines = problems.map((p) => {
@@ -64,8 +77,8 @@ export function loadPipeline(file: string): Pipeline {
   }
   const pipeline = ((doc as Raw).pipeline ?? { stages: {} }) as Raw;
   const paramsFile = (pipeline.params as string | undefined) ?? 'params.yaml';
-  const defaults = existsSync(join(root, paramsFile))
-    ? ((readStructured(join(root, paramsFile), paramsFile) ?? {}) as Raw)
+  const defaults = exists(paramsFile)
+    ? ((readStructured(join(root, paramsFile), paramsFile, trace) ?? {}) as Raw)
     : {};
   const context: Raw = { ...defaults, ...((pipeline.vars as Raw | undefined) ?? {}) };
   const files = new Map<string, Raw>([[paramsFile, defaults]]);
@@ -73,13 +86,13 @@ export function loadPipeline(file: string): Pipeline {
     let loaded = files.get(name);
     if (!loaded) {
       const path = join(root, name);
-      if (!existsSync(path))
+      if (!exists(name))
         throw new PipelineError(
           'SPEC_INVALID',
           `stage ${stage}: params: the params file ${name} does not exist.`,
           stage,
         );
-      loaded = (readStructured(path, name) ?? {}) as Raw;
+      loaded = (readStructured(path, name, trace) ?? {}) as Raw;
       files.set(name, loaded);
     }
     return loaded;
@@ -122,7 +135,7 @@ export function loadPipeline(file: string): Pipeline {
             `${name}@${suffix}`,
             raw.do as Raw,
             { ...context, item, key },
-            root,
+            exists,
             paramsFile,
             paramFile,
           ),
@@ -130,7 +143,7 @@ export function loadPipeline(file: string): Pipeline {
     } else if (raw.do !== undefined) {
       throw new PipelineError('SPEC_INVALID', `stage ${name}: do: only a foreach stage has "do".`, name);
     } else {
-      stages.push(resolveStage(name, raw, context, root, paramsFile, paramFile));
+      stages.push(resolveStage(name, raw, context, exists, paramsFile, paramFile));
     }
   }
   return { root, stages };
@@ -140,7 +153,7 @@ function resolveStage(
   name: string,
   raw: Raw,
   context: Raw,
-  root: string,
+  exists: (path: string) => boolean,
   paramsFile: string,
   paramFile: (file: string, stage: string) => Raw,
 ): Stage {
@@ -212,7 +225,7 @@ function resolveStage(
         name,
       );
     const fields = Object.fromEntries(builtinKeys.map((k) => [k, interpolateDeep(raw[k], local, at(k))]));
-    const expanded = expandBuiltin(name, kind, fields, root);
+    const expanded = expandBuiltin(name, kind, fields, exists);
     cmd = [expanded.cmd];
     deps.unshift(...expanded.deps.filter((d) => !deps.includes(d)));
     outs.unshift(...expanded.outs.filter((o) => !outs.includes(o)));

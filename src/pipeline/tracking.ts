@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { POINTER_EXTENSION, readPointer } from '../data/pointer.js';
 import type { MloopClient } from '../sdk/client.js';
 import { MloopApiError } from '../sdk/errors.js';
 import type { HashedPath } from './lock.js';
 import type { Stage } from './spec.js';
 import type { StageRunEnd, StageRunStart, Tracker } from './tracker.js';
+import { yaml } from './yaml-lazy.js';
 
 export const STAGE_TAGS = {
   pipelineRun: 'mloop.pipeline.run',
@@ -24,7 +24,7 @@ export const STAGE_OUTPUT_SOURCE = 'mloop-stage-output';
 /** Numeric leaves of a JSON or YAML metrics file, by dotted key. */
 export function readMetricsFile(file: string): Record<string, number> {
   const text = readFileSync(file, 'utf8');
-  const doc = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  const doc = file.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   const out: Record<string, number> = {};
   const walk = (v: unknown, prefix: string) => {
     if (typeof v === 'number' && Number.isFinite(v)) out[prefix] = v;
