@@ -6,6 +6,7 @@ import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import { PipelineError } from './errors.js';
 import { buildDag, type Dag } from './graph.js';
 import { findProjectFile, type LoadTrace, loadPipeline } from './load.js';
+import { type CacheBackend, LocalCacheStore } from './local-cache-store.js';
 import type { Pipeline } from './spec.js';
 import { StageCache } from './stage-cache.js';
 
@@ -33,7 +34,13 @@ export function openProject(opts: { file?: string; cwd?: string } = {}): Project
 
 /** The run-cache: a directory or s3:// root (default `.mloop/cache` in the project). */
 export function openStageCache(root: string, uri?: string): StageCache {
-  return new StageCache(openArtifactStore(uri ?? join(root, '.mloop', 'cache')));
+  return new StageCache(openCacheBackend(uri ?? join(root, '.mloop', 'cache'), root));
+}
+
+/** A local directory (path or file:// URI) is a `LocalCacheStore`; s3:// goes through the artifact store. */
+export function openCacheBackend(uri: string, base = process.cwd()): CacheBackend {
+  if (/^s3:/i.test(uri)) return openArtifactStore(uri);
+  return new LocalCacheStore(/^file:/i.test(uri) ? fileURLToPath(uri) : resolve(base, uri));
 }
 
 /**

@@ -133,8 +133,7 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
 
     if (!opts.force && !stage.alwaysChanged) {
       const record = await cache.getRun(key);
-      if (record && (await allCached(cache, record.outs))) {
-        for (const out of record.outs) await cache.restore(join(root, out.path), out);
+      if (record && (await allCached(cache, record.outs)) && (await restoreAll(cache, root, record.outs))) {
         // Re-hash through the stat cache so the next status is a lookup, not a read.
         for (const out of record.outs) await hashOne(root, out.path, opts.statCache);
         const runId = await opts.tracker?.start({ stage, key, deps, attempt: 1, upstream });
@@ -310,4 +309,14 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
 async function allCached(cache: StageCache, outs: readonly HashedPath[]): Promise<boolean> {
   for (const o of outs) if (!(await cache.has(o))) return false;
   return true;
+}
+
+/** Writes outputs from the cache; false (a miss: the stage runs) when a blob fails its hash check. */
+async function restoreAll(cache: StageCache, root: string, outs: readonly HashedPath[]): Promise<boolean> {
+  try {
+    for (const out of outs) await cache.restore(join(root, out.path), out);
+    return true;
+  } catch {
+    return false;
+  }
 }

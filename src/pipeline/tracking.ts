@@ -46,6 +46,8 @@ const flat = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 export class SdkTracker implements Tracker {
   private parent: Promise<{ experimentId: string; runId: string }> | undefined;
   private client!: MloopClient;
+  /** Git tags computed once per pipeline run, not once per stage (each computation runs git several times). */
+  private gitTags: { key: string; value: string }[] = [];
 
   /** `open` is called on the first stage execution, so a fully cached repro never opens the tracking store. */
   constructor(
@@ -57,6 +59,9 @@ export class SdkTracker implements Tracker {
   private ensureParent() {
     this.parent ??= (async () => {
       this.client = await this.open();
+      const { gitContext, gitTags } = await import('../sdk/git.js');
+      const context = await gitContext(this.root);
+      this.gitTags = context ? gitTags(context) : [];
       let experimentId: string;
       try {
         experimentId = (await this.client.getExperimentByName(this.experiment)).experimentId;
@@ -65,8 +70,12 @@ export class SdkTracker implements Tracker {
         experimentId = (await this.client.createExperiment({ name: this.experiment })).experimentId;
       }
       const run = await this.client.createRun(
-        { experimentId, runName: 'pipeline', tags: [{ key: STAGE_TAGS.pipelineRun, value: 'true' }] },
-        { cwd: this.root },
+        {
+          experimentId,
+          runName: 'pipeline',
+          tags: [...this.gitTags, { key: STAGE_TAGS.pipelineRun, value: 'true' }],
+        },
+        { git: false },
       );
       return { experimentId, runId: run.info.runId };
     })();
@@ -81,6 +90,7 @@ export class SdkTracker implements Tracker {
         experimentId: parent.experimentId,
         runName: stage.name,
         tags: [
+          ...this.gitTags,
           { key: 'mlflow.parentRunId', value: parent.runId },
           { key: STAGE_TAGS.stage, value: stage.name },
           { key: STAGE_TAGS.key, value: info.key },
@@ -88,14 +98,9 @@ export class SdkTracker implements Tracker {
           { key: STAGE_TAGS.cmd, value: stage.cmd.join(' && ').slice(0, 5000) },
         ],
       },
-      { cwd: this.root },
+      { git: false },
     );
     const runId = run.info.runId;
-    const params = Object.entries(stage.params).map(([key, value]) => ({
-      key,
-      value: flat(value).slice(0, 6000),
-    }));
-    if (params.length) await this.client.logBatch(runId, { params });
     const datasets = [];
     for (const dep of info.deps) {
       const up = info.upstream.get(dep.path);
@@ -150,7 +155,13 @@ export class SdkTracker implements Tracker {
           // A metrics file that is neither JSON nor YAML is still an output; it just has no metrics to log.
         }
       }
+    // Params, metrics and tags in one request: a stage run costs four requests (create, inputs, batch, finish).
+    const params = Object.entries(stage.params).map(([key, value]) => ({
+      key,
+      value: flat(value).slice(0, 6000),
+    }));
     await this.client.logBatch(runId, {
+      params,
       metrics,
       tags: [
         { key: STAGE_TAGS.how, value: end.how },

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Job, Worker } from 'bullmq';
-import { openArtifactStore } from '../../artifacts/open-artifact-store.js';
-import { mloopShimDir } from '../project.js';
+import { mloopShimDir, openCacheBackend } from '../project.js';
 import { StageCache } from '../stage-cache.js';
 import { runInWorkspace } from './local.js';
 import {
@@ -40,7 +39,7 @@ export async function runWorker(opts: {
   const cacheFor = (uri: string) => {
     const known = stores.get(uri);
     if (known) return known;
-    const made = new StageCache(openArtifactStore(uri));
+    const made = new StageCache(openCacheBackend(uri));
     stores.set(uri, made);
     return made;
   };
