@@ -107,6 +107,8 @@ export class StageCache {
       const got = await hashFile(temp).catch(() => undefined);
       if (got?.hash !== hash) {
         await rm(temp, { force: true });
+        // Dropped, so that the next run of the stage stores good bytes under this hash again.
+        await this.store.delete(blobPath(hash));
         throw new Error(`the cached blob ${hash.slice(0, 12)} for ${target} is corrupt`);
       }
       await rename(temp, target);
@@ -126,6 +128,7 @@ export class StageCache {
     );
     if (check.digest('hex') !== hash) {
       await rm(temp, { force: true });
+      await this.store.delete(blobPath(hash));
       throw new Error(`the cached blob ${hash.slice(0, 12)} for ${target} is corrupt`);
     }
     await rename(temp, target);

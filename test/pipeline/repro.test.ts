@@ -97,6 +97,29 @@ describe('repro with the local executor', () => {
     expect((await status(dir)).train).toEqual(['changed command']);
   });
 
+  it('a corrupt cache blob is a miss: the stage runs instead of restoring bad bytes', async () => {
+    const dir = project({
+      'mloop.yaml':
+        'pipeline:\n  stages:\n    s:\n      cmd: echo run >> runs.log; echo good > out.txt\n      outs: [out.txt]\n',
+    });
+    await reproIn(dir);
+    const blobs = join(dir, '.mloop/cache/pipeline/files/sha256');
+    const [prefix] = readdirSync(blobs);
+    const [blob] = readdirSync(join(blobs, prefix!));
+    writeFileSync(join(blobs, prefix!, blob!), 'evil\n');
+    rmSync(join(dir, 'out.txt'));
+    rmSync(join(dir, 'mloop.lock'));
+    const r = await reproIn(dir);
+    expect(r.byStage.s!.status).toBe('ran');
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('good\n');
+    expect(runs(dir)).toEqual(['run', 'run']);
+    // The bad blob was replaced: the next restore is good.
+    rmSync(join(dir, 'out.txt'));
+    rmSync(join(dir, 'mloop.lock'));
+    expect((await reproIn(dir)).byStage.s!.status).toBe('restored');
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('good\n');
+  });
+
   it('runs independent stages in parallel with -j', async () => {
     const stages = ['a', 'b', 'c', 'd']
       .map((n) => `    ${n}:\n      cmd: sleep 1 && echo ${n} > ${n}.txt\n      outs: [${n}.txt]\n`)
