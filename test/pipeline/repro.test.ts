@@ -120,6 +120,18 @@ describe('repro with the local executor', () => {
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('good\n');
   });
 
+  it('--force reruns up-to-date stages; --single-item runs only the named stage; targets pull in their upstream', async () => {
+    const dir = project({ 'mloop.yaml': CHAIN, 'params.yaml': 'prepare:\n  n: 1\n', 'raw.txt': 'x\n' });
+    expect((await reproIn(dir, { targets: ['prepare'] })).stages.map((s) => s.stage)).toEqual(['prepare']);
+    expect((await reproIn(dir, { targets: ['train'] })).stages.map((s) => [s.stage, s.status])).toEqual([
+      ['prepare', 'up-to-date'],
+      ['train', 'ran'],
+    ]);
+    const forced = await reproIn(dir, { targets: ['train'], single: true, force: true });
+    expect(forced.stages.map((s) => [s.stage, s.status])).toEqual([['train', 'ran']]);
+    expect(runs(dir)).toEqual(['prepare', 'train', 'train']);
+  });
+
   it('runs independent stages in parallel with -j', async () => {
     const stages = ['a', 'b', 'c', 'd']
       .map((n) => `    ${n}:\n      cmd: sleep 1 && echo ${n} > ${n}.txt\n      outs: [${n}.txt]\n`)
