@@ -85,6 +85,8 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
   const signal = opts.signal ?? new AbortController().signal;
   const sleep = opts.sleep ?? abortableSleep;
   const lock: LockFile = readLock(root);
+  // Entries of stages no longer in mloop.yaml go with the next write (DVC keeps only the stages it knows).
+  for (const name of Object.keys(lock.stages)) if (!dag.stages.has(name)) delete lock.stages[name];
   const order = selectStages(dag, opts.targets ?? [], { single: opts.single ?? false });
   const selected = new Set(order);
   const outcomes = new Map<string, StageOutcome>();

@@ -95,6 +95,11 @@ describe('repro with the local executor', () => {
     // A changed command.
     write(dir, { 'mloop.yaml': CHAIN.replace('echo train >>', 'echo train2 >>') });
     expect((await status(dir)).train).toEqual(['changed command']);
+
+    // A stage removed from mloop.yaml leaves the lock with the next write.
+    write(dir, { 'mloop.yaml': CHAIN.slice(0, CHAIN.indexOf('    train:')) });
+    await reproIn(dir, { force: true });
+    expect(Object.keys(readLock(dir).stages)).toEqual(['prepare']);
   });
 
   it('a corrupt cache blob is a miss: the stage runs instead of restoring bad bytes', async () => {
