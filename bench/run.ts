@@ -2,6 +2,7 @@
 import { driftBench } from './drift.js';
 import { ingestBench } from './ingest.js';
 import { runBenches } from './lib/runner.js';
+import { pipelineBench } from './pipeline.js';
 import { searchBench } from './search.js';
 
-await runBenches([ingestBench, searchBench, driftBench], process.argv.slice(2));
+await runBenches([ingestBench, searchBench, driftBench, pipelineBench], process.argv.slice(2));

@@ -56,10 +56,17 @@ export async function withClient<T>(
   action: (client: MloopClient) => Promise<T>,
   opts: { createHome?: boolean } = {},
 ): Promise<T> {
-  if (flags.home !== undefined) {
+  // MLOOP_HOME names a local home when nothing names a server (pipeline stages get it from `mloop repro --home`).
+  const env = process.env;
+  const home =
+    flags.home ??
+    (flags.server === undefined && !env.MLOOP_TRACKING_URI && !env.MLFLOW_TRACKING_URI
+      ? env.MLOOP_HOME
+      : undefined);
+  if (home !== undefined) {
     const { openLocalClient } = await import('../sdk/local.js');
     const client = await openLocalClient({
-      home: flags.home,
+      home,
       create: opts.createHome ?? false,
       actor: currentUser(),
     });

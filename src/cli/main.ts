@@ -10,6 +10,7 @@ import { registerExperimentsCommand } from './experiments-command.js';
 import { registerLearnCommands } from './learn-commands.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerMonitorCommand } from './monitor-command.js';
+import { registerPipelineCommands } from './pipeline-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerServerCommand } from './server-command.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDataCommand(program);
   registerMonitorCommand(program);
   registerLearnCommands(program);
+  registerPipelineCommands(program);
   return program;
 }
 

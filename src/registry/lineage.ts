@@ -33,6 +33,19 @@ export interface LineageGraph {
   edges: LineageEdge[];
 }
 
+/** How many pipeline stages upstream of the model's run the graph follows. */
+const MAX_STAGE_DEPTH = 50;
+
+/** The producing run named in a pipeline stage-output input's source JSON. */
+function stageOutputRun(source: string): string | undefined {
+  try {
+    const run = (JSON.parse(source) as { run?: unknown }).run;
+    return typeof run === 'string' && /^[0-9a-f]{32}$/.test(run) ? run : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What made a model version: its registered model, logged model, run, experiment, datasets read and code commit. */
 export async function modelVersionLineage(
   deps: {
@@ -76,63 +89,81 @@ export async function modelVersionLineage(
       edges.push({ from: root, to: `logged_model:${logged.modelId}`, relation: 'packaged_as' });
     }
   }
-  if (mv.runId) {
-    const run = await deps.runs.get(mv.runId).catch(() => undefined);
-    if (run) {
-      const runNode = `run:${run.info.runId}`;
-      const tag = (key: string) => run.data.tags.find((t) => t.key === key)?.value;
+  /**
+   * A run with its experiment, the datasets it read and its commit. Pipeline stage runs read upstream outputs, logged
+   * as inputs whose source names the run that produced them; those runs are added too (data → stages → model).
+   */
+  const seen = new Set<string>();
+  const addRun = async (runId: string, depth: number): Promise<string | undefined> => {
+    const runNode = `run:${runId}`;
+    if (seen.has(runId)) return runNode;
+    seen.add(runId);
+    const run = await deps.runs.get(runId).catch(() => undefined);
+    if (!run) return undefined;
+    const tag = (key: string) => run.data.tags.find((t) => t.key === key)?.value;
+    const stage = tag('mloop.pipeline.stage');
+    add({
+      id: runNode,
+      kind: 'run',
+      label: run.info.runName,
+      attributes: {
+        status: run.info.status,
+        started: new Date(run.info.startTime).toISOString(),
+        ...(stage ? { stage } : {}),
+        ...Object.fromEntries(run.data.params.map((p) => [`param.${p.key}`, p.value])),
+        ...Object.fromEntries(run.data.metrics.map((m) => [`metric.${m.key}`, String(m.value)])),
+      },
+    });
+    const experiment = await deps.experiments.get(run.info.experimentId).catch(() => undefined);
+    add({
+      id: `experiment:${run.info.experimentId}`,
+      kind: 'experiment',
+      label: experiment?.name ?? `experiment ${run.info.experimentId}`,
+      attributes: { id: run.info.experimentId },
+    });
+    edges.push({ from: runNode, to: `experiment:${run.info.experimentId}`, relation: 'in_experiment' });
+    for (const input of run.inputs.datasetInputs) {
+      const id = `dataset:${input.dataset.name}@${input.dataset.digest}`;
+      const context = input.tags.find((t) => t.key === 'mlflow.data.context')?.value;
       add({
-        id: runNode,
-        kind: 'run',
-        label: run.info.runName,
+        id,
+        kind: 'dataset',
+        label: `${input.dataset.name}@${input.dataset.digest}`,
         attributes: {
-          status: run.info.status,
-          started: new Date(run.info.startTime).toISOString(),
-          ...Object.fromEntries(run.data.params.map((p) => [`param.${p.key}`, p.value])),
-          ...Object.fromEntries(run.data.metrics.map((m) => [`metric.${m.key}`, String(m.value)])),
+          source: input.dataset.source,
+          sourceType: input.dataset.sourceType,
+          ...(context ? { context } : {}),
         },
       });
-      edges.push({ from: root, to: runNode, relation: 'produced_by' });
-      const experiment = await deps.experiments.get(run.info.experimentId).catch(() => undefined);
-      add({
-        id: `experiment:${run.info.experimentId}`,
-        kind: 'experiment',
-        label: experiment?.name ?? `experiment ${run.info.experimentId}`,
-        attributes: { id: run.info.experimentId },
-      });
-      edges.push({ from: runNode, to: `experiment:${run.info.experimentId}`, relation: 'in_experiment' });
-      for (const input of run.inputs.datasetInputs) {
-        const id = `dataset:${input.dataset.name}@${input.dataset.digest}`;
-        const context = input.tags.find((t) => t.key === 'mlflow.data.context')?.value;
-        add({
-          id,
-          kind: 'dataset',
-          label: `${input.dataset.name}@${input.dataset.digest}`,
-          attributes: {
-            source: input.dataset.source,
-            sourceType: input.dataset.sourceType,
-            ...(context ? { context } : {}),
-          },
-        });
-        edges.push({ from: runNode, to: id, relation: 'read' });
-      }
-      const commit = tag(TAG.gitCommit);
-      if (commit) {
-        const id = `commit:${commit}`;
-        add({
-          id,
-          kind: 'commit',
-          label: commit.slice(0, 12),
-          attributes: {
-            commit,
-            ...(tag(TAG.gitDirty) ? { dirty: tag(TAG.gitDirty)! } : {}),
-            ...(tag('mlflow.source.git.branch') ? { branch: tag('mlflow.source.git.branch')! } : {}),
-            ...(tag(TAG.sourceName) ? { entry: tag(TAG.sourceName)! } : {}),
-          },
-        });
-        edges.push({ from: runNode, to: id, relation: 'at_commit' });
+      edges.push({ from: runNode, to: id, relation: 'read' });
+      if (input.dataset.sourceType === 'mloop-stage-output' && depth < MAX_STAGE_DEPTH) {
+        const producer = stageOutputRun(input.dataset.source);
+        const producerNode = producer ? await addRun(producer, depth + 1) : undefined;
+        if (producerNode) edges.push({ from: id, to: producerNode, relation: 'produced_by' });
       }
     }
+    const commit = tag(TAG.gitCommit);
+    if (commit) {
+      const id = `commit:${commit}`;
+      add({
+        id,
+        kind: 'commit',
+        label: commit.slice(0, 12),
+        attributes: {
+          commit,
+          ...(tag(TAG.gitDirty) ? { dirty: tag(TAG.gitDirty)! } : {}),
+          ...(tag('mlflow.source.git.branch') ? { branch: tag('mlflow.source.git.branch')! } : {}),
+          ...(tag(TAG.sourceName) ? { entry: tag(TAG.sourceName)! } : {}),
+        },
+      });
+      if (!edges.some((e) => e.from === runNode && e.to === id))
+        edges.push({ from: runNode, to: id, relation: 'at_commit' });
+    }
+    return runNode;
+  };
+  if (mv.runId && (await deps.runs.get(mv.runId).catch(() => undefined))) {
+    edges.push({ from: root, to: `run:${mv.runId}`, relation: 'produced_by' });
+    await addRun(mv.runId, 0);
   }
   return { root, nodes: [...nodes.values()], edges };
 }

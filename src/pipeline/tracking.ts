@@ -1,0 +1,183 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { POINTER_EXTENSION, readPointer } from '../data/pointer.js';
+import type { MloopClient } from '../sdk/client.js';
+import { MloopApiError } from '../sdk/errors.js';
+import type { HashedPath } from './lock.js';
+import type { Stage } from './spec.js';
+import type { StageRunEnd, StageRunStart, Tracker } from './tracker.js';
+import { yaml } from './yaml-lazy.js';
+
+export const STAGE_TAGS = {
+  pipelineRun: 'mloop.pipeline.run',
+  stage: 'mloop.pipeline.stage',
+  key: 'mloop.pipeline.key',
+  attempt: 'mloop.pipeline.attempt',
+  how: 'mloop.pipeline.how',
+  outs: 'mloop.pipeline.outs',
+  cmd: 'mloop.pipeline.cmd',
+} as const;
+
+/** Upstream outputs are logged as run inputs with this source type; `source` names the producing run. */
+export const STAGE_OUTPUT_SOURCE = 'mloop-stage-output';
+
+/** Numeric leaves of a JSON or YAML metrics file, by dotted key. */
+export function readMetricsFile(file: string): Record<string, number> {
+  const text = readFileSync(file, 'utf8');
+  const doc = file.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
+  const out: Record<string, number> = {};
+  const walk = (v: unknown, prefix: string) => {
+    if (typeof v === 'number' && Number.isFinite(v)) out[prefix] = v;
+    else if (typeof v === 'boolean') out[prefix] = v ? 1 : 0;
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k);
+  };
+  walk(doc, '');
+  return out;
+}
+
+const flat = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * Every stage execution becomes a run (child of one pipeline run) with the stage's params, the metrics of its
+ * metrics files, its inputs — dataset versions where a dep is a tracked dataset, upstream outputs by hash with the
+ * run that produced them — and its outputs' hashes. Runs are created lazily: a fully cached repro creates none.
+ */
+export class SdkTracker implements Tracker {
+  private parent: Promise<{ experimentId: string; runId: string }> | undefined;
+  private client!: MloopClient;
+  /** Git tags computed once per pipeline run, not once per stage (each computation runs git several times). */
+  private gitTags: { key: string; value: string }[] = [];
+
+  /** `open` is called on the first stage execution, so a fully cached repro never opens the tracking store. */
+  constructor(
+    private readonly open: () => Promise<MloopClient>,
+    private readonly root: string,
+    private readonly experiment = 'pipelines',
+  ) {}
+
+  private ensureParent() {
+    this.parent ??= (async () => {
+      this.client = await this.open();
+      const { gitContext, gitTags } = await import('../sdk/git.js');
+      const context = await gitContext(this.root);
+      this.gitTags = context ? gitTags(context) : [];
+      let experimentId: string;
+      try {
+        experimentId = (await this.client.getExperimentByName(this.experiment)).experimentId;
+      } catch (err) {
+        if (!(err instanceof MloopApiError && err.code === 'RESOURCE_DOES_NOT_EXIST')) throw err;
+        experimentId = (await this.client.createExperiment({ name: this.experiment })).experimentId;
+      }
+      const run = await this.client.createRun(
+        {
+          experimentId,
+          runName: 'pipeline',
+          tags: [...this.gitTags, { key: STAGE_TAGS.pipelineRun, value: 'true' }],
+        },
+        { git: false },
+      );
+      return { experimentId, runId: run.info.runId };
+    })();
+    return this.parent;
+  }
+
+  async start(info: StageRunStart): Promise<string> {
+    const parent = await this.ensureParent();
+    const { stage } = info;
+    const run = await this.client.createRun(
+      {
+        experimentId: parent.experimentId,
+        runName: stage.name,
+        tags: [
+          ...this.gitTags,
+          { key: 'mlflow.parentRunId', value: parent.runId },
+          { key: STAGE_TAGS.stage, value: stage.name },
+          { key: STAGE_TAGS.key, value: info.key },
+          { key: STAGE_TAGS.attempt, value: String(info.attempt) },
+          { key: STAGE_TAGS.cmd, value: stage.cmd.join(' && ').slice(0, 5000) },
+        ],
+      },
+      { git: false },
+    );
+    const runId = run.info.runId;
+    const datasets = [];
+    for (const dep of info.deps) {
+      const up = info.upstream.get(dep.path);
+      if (up) {
+        datasets.push({
+          tags: [{ key: 'mlflow.data.context', value: 'pipeline' }],
+          dataset: {
+            name: dep.path,
+            digest: dep.hash.slice(0, 36),
+            sourceType: STAGE_OUTPUT_SOURCE,
+            source: JSON.stringify({
+              uri: `mloop-stage:${up.stage}`,
+              hash: `sha256:${dep.hash}`,
+              path: dep.path,
+              ...(up.run ? { run: up.run } : {}),
+            }),
+          },
+        });
+        continue;
+      }
+      const version = await this.trackedVersion(dep);
+      if (version) await this.client.logDatasetInput(runId, version, 'pipeline');
+    }
+    if (datasets.length) await this.client.logInputs(runId, { datasets });
+    return runId;
+  }
+
+  /** The dataset version a dep is, when a pointer file beside it names exactly this content. */
+  private async trackedVersion(dep: HashedPath) {
+    const abs = resolve(this.root, dep.path);
+    const dir = dirname(abs);
+    if (!existsSync(dir)) return undefined;
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith(POINTER_EXTENSION)) continue;
+      const p = await readPointer(join(dir, f)).catch(() => undefined);
+      if (!p || p.dataPath !== abs || p.hash !== dep.hash) continue;
+      return this.client.getDatasetVersion(p.name, p.version).catch(() => undefined);
+    }
+    return undefined;
+  }
+
+  async end(runId: string | undefined, stage: Stage, end: StageRunEnd): Promise<void> {
+    if (!runId) return;
+    const metrics: { key: string; value: number }[] = [];
+    if (end.ok)
+      for (const file of stage.metrics) {
+        const abs = join(this.root, file);
+        if (!existsSync(abs)) continue;
+        try {
+          for (const [key, value] of Object.entries(readMetricsFile(abs))) metrics.push({ key, value });
+        } catch {
+          // A metrics file that is neither JSON nor YAML is still an output; it just has no metrics to log.
+        }
+      }
+    // Params, metrics and tags in one request: a stage run costs four requests (create, inputs, batch, finish).
+    const params = Object.entries(stage.params).map(([key, value]) => ({
+      key,
+      value: flat(value).slice(0, 6000),
+    }));
+    await this.client.logBatch(runId, {
+      params,
+      metrics,
+      tags: [
+        { key: STAGE_TAGS.how, value: end.how },
+        {
+          key: STAGE_TAGS.outs,
+          value: JSON.stringify(end.outs.map((o) => ({ path: o.path, hash: o.hash }))).slice(0, 7900),
+        },
+        ...(end.message ? [{ key: 'mloop.pipeline.error', value: end.message.slice(0, 5000) }] : []),
+      ],
+    });
+    await this.client.finishRun(runId, end.ok ? 'FINISHED' : end.how === 'interrupted' ? 'KILLED' : 'FAILED');
+  }
+
+  async close(ok: boolean): Promise<void> {
+    if (!this.parent) return;
+    const parent = await this.parent;
+    await this.client.finishRun(parent.runId, ok ? 'FINISHED' : 'FAILED');
+  }
+}
