@@ -7,6 +7,7 @@ import { CliError } from './cli-error.js';
 import { registerDataCommand } from './data-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
+import { registerLoopCommand } from './loop-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDeployCommand(program);
   registerServeCommand(program);
   registerDataCommand(program);
+  registerLoopCommand(program);
   return program;
 }
 

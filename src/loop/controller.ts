@@ -155,7 +155,8 @@ export class LoopController {
     const recent = await this.#loops.runs(p.model, 20);
     const last = recent[0];
     const now = Date.now();
-    if (last && p.policy.cooldownMs > 0 && now - (last.finishedTimestamp ?? now) < p.policy.cooldownMs) return;
+    if (last && p.policy.cooldownMs > 0 && now - (last.finishedTimestamp ?? now) < p.policy.cooldownMs)
+      return;
     const versions = [p.dataVersion, ...recent.map((r) => r.dataVersion)].filter(
       (v): v is number => v !== undefined,
     );
@@ -361,7 +362,11 @@ export class LoopController {
         const d = gateDecide(theirs, mine, gate.rules);
         return { kind: d.blessed ? 'blessed' : 'not_blessed', evidence: { using: 'run_metrics', ...d } };
       } catch (err) {
-        return { kind: 'error', message: (err as Error).message, evidence: { challenger: mine, champion: theirs } };
+        return {
+          kind: 'error',
+          message: (err as Error).message,
+          evidence: { challenger: mine, champion: theirs },
+        };
       }
     }
     const logFile = join(this.#o.logDir, run.id, 'gate.log');
@@ -381,7 +386,9 @@ export class LoopController {
               '--target',
               gate.target!,
               ...gate.bounds.flatMap((b) => ['--bound', b]),
-              ...(gate.minImprovement !== undefined ? ['--min-improvement', String(gate.minImprovement)] : []),
+              ...(gate.minImprovement !== undefined
+                ? ['--min-improvement', String(gate.minImprovement)]
+                : []),
               '--json',
             ],
           };
@@ -558,7 +565,10 @@ export class LoopController {
 
   #log(level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>): void {
     if (this.#o.log) this.#o.log(level, event, fields);
-    else process.stderr.write(`${JSON.stringify({ level, event, ...fields, time: new Date().toISOString() })}\n`);
+    else
+      process.stderr.write(
+        `${JSON.stringify({ level, event, ...fields, time: new Date().toISOString() })}\n`,
+      );
   }
 }
 

@@ -16,7 +16,6 @@ import {
   type StoredPolicy,
 } from './types.js';
 
-// biome-ignore lint/complexity/noBannedTypes: a type alias, so Kysely's withTables accepts it
 type LoopTables = {
   loop_policies: {
     model: string;
@@ -127,7 +126,11 @@ export class LoopService {
       if (row)
         await tx
           .updateTable('loop_policies')
-          .set({ ...values, revision: row.revision + 1, data_version: row.data_version ?? dataVersion ?? null })
+          .set({
+            ...values,
+            revision: row.revision + 1,
+            data_version: row.data_version ?? dataVersion ?? null,
+          })
           .where('model', '=', policy.model)
           .execute();
       else
@@ -328,7 +331,11 @@ export class LoopService {
         .where('state', '=', from)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
-      const row = await tx.selectFrom('loop_runs').select('model').where('id', '=', id).executeTakeFirstOrThrow();
+      const row = await tx
+        .selectFrom('loop_runs')
+        .select('model')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
       await this.#event(tx, id, row.model, to, event);
       return true;
     });
@@ -353,14 +360,20 @@ export class LoopService {
   /** A person stops a run during its canary or while it awaits approval: traffic goes back, nothing is promoted. */
   async reject(idValue: unknown, actor: string, reasonValue?: unknown): Promise<LoopRun> {
     const run = await this.getRun(idValue);
-    const reason = typeof reasonValue === 'string' && reasonValue.trim() ? reasonValue.trim().slice(0, 1000) : '';
+    const reason =
+      typeof reasonValue === 'string' && reasonValue.trim() ? reasonValue.trim().slice(0, 1000) : '';
     if (run.state !== 'awaiting_approval' && run.state !== 'canary')
       throw new MloopError(
         'RESOURCE_CONFLICT',
         `Loop run ${run.id} is ${run.state}; only a run in its canary or awaiting approval can be rejected.`,
       );
     const message = `${actor} rejected v${run.challengerVersion}${reason ? `: ${reason}` : ''}.`;
-    await this.#moveOrConflict(run, 'rolling_back', { kind: 'rejected', message, actor }, { reason: message });
+    await this.#moveOrConflict(
+      run,
+      'rolling_back',
+      { kind: 'rejected', message, actor },
+      { reason: message },
+    );
     return this.getRun(run.id);
   }
 
@@ -424,13 +437,21 @@ export class LoopService {
   async getRun(idValue: unknown): Promise<LoopRun> {
     if (typeof idValue !== 'string' || !/^[0-9a-f]{32}$/.test(idValue))
       throw invalid(`Invalid loop run id ${show(idValue)}: expected 32 lowercase hex characters.`);
-    const row = await this.#db.selectFrom('loop_runs').selectAll().where('id', '=', idValue).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('loop_runs')
+      .selectAll()
+      .where('id', '=', idValue)
+      .executeTakeFirst();
     if (!row) throw notFound(`Loop run ${idValue} not found; 'mloop loop history MODEL' lists the runs.`);
     return toRun(row);
   }
 
   async #bySlot(slot: string): Promise<LoopRun | undefined> {
-    const row = await this.#db.selectFrom('loop_runs').selectAll().where('slot', '=', slot).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('loop_runs')
+      .selectAll()
+      .where('slot', '=', slot)
+      .executeTakeFirst();
     return row ? toRun(row) : undefined;
   }
 

@@ -202,7 +202,9 @@ function parseGate(value: unknown): GatePolicy {
   const minImprovement = number(g.min_improvement, 'gate.min_improvement');
   if (minImprovement !== undefined) {
     if (!metric)
-      throw invalid(`'gate.min_improvement' needs 'gate.metric' (or a bound) to say which metric must improve.`);
+      throw invalid(
+        `'gate.min_improvement' needs 'gate.metric' (or a bound) to say which metric must improve.`,
+      );
     rules.push({ metric, minAbsoluteChange: minImprovement });
   }
   const data = string(g.data, 'gate.data');

@@ -85,7 +85,9 @@ export function loopRoutes(services: () => Services): Hono {
     const model = c.req.param('model');
     const named = (b.policy as { model?: unknown } | undefined)?.model;
     if (named !== model)
-      throw invalid(`The policy's 'model' is ${show(named)} but the path names ${show(model)}; they must agree.`);
+      throw invalid(
+        `The policy's 'model' is ${show(named)} but the path names ${show(model)}; they must agree.`,
+      );
     const stored = await loops().applyPolicy(b.policy, b.workdir, actor(c));
     nudge();
     return c.json(await statusOf(loops(), stored));

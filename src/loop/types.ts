@@ -19,7 +19,8 @@ export type ActiveState = (typeof ACTIVE_STATES)[number];
 export type TerminalState = (typeof TERMINAL_STATES)[number];
 export type RunState = 'queued' | ActiveState | TerminalState;
 
-export const isTerminal = (s: RunState): s is TerminalState => (TERMINAL_STATES as readonly string[]).includes(s);
+export const isTerminal = (s: RunState): s is TerminalState =>
+  (TERMINAL_STATES as readonly string[]).includes(s);
 
 export interface Route {
   model: string;

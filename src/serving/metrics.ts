@@ -178,7 +178,8 @@ export class ServingMetrics {
     const l = labelText({ model, version });
     const ok = this.#success.series.get(l) ?? 0;
     let errors = 0;
-    for (const [labels, value] of this.#failure.series) if (labels.startsWith(`${l},reason=`)) errors += value;
+    for (const [labels, value] of this.#failure.series)
+      if (labels.startsWith(`${l},reason=`)) errors += value;
     const hist = this.#requestHist.series.get(l);
     const p99 = hist ? quantile(this.#requestHist.buckets, hist.counts, hist.count, 0.99) : undefined;
     return { requests: ok + errors, errors, ...(p99 === undefined ? {} : { p99Ms: p99 }) };
@@ -221,7 +222,12 @@ export class ServingMetrics {
 }
 
 /** The q-quantile of a cumulative histogram; above the last bucket, the last bucket's bound. */
-function quantile(buckets: readonly number[], counts: number[], total: number, q: number): number | undefined {
+function quantile(
+  buckets: readonly number[],
+  counts: number[],
+  total: number,
+  q: number,
+): number | undefined {
   if (total === 0) return undefined;
   const rank = q * total;
   let lower = 0;
