@@ -397,11 +397,10 @@ export class LoopService {
 
   async addEvent(id: string, event: EventInput): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
-      const row = await tx
-        .selectFrom('loop_runs')
-        .select(['model', 'state'])
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow();
+      // Lock the run's row (PostgreSQL) so concurrent events of one run take distinct sequence numbers.
+      let q = tx.selectFrom('loop_runs').select(['model', 'state']).where('id', '=', id);
+      if (this.store.dialect.lockForUpdate) q = q.forUpdate();
+      const row = await q.executeTakeFirstOrThrow();
       await this.#event(tx, id, row.model, row.state as RunState, event);
     });
   }
