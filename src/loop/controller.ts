@@ -273,7 +273,14 @@ export class LoopController {
       },
       { challengerVersion: version, stepStartedAt: Date.now() },
     );
-    if (gating) await this.#gate({ ...run, state: 'gating', challengerVersion: version });
+    if (gating)
+      await this.#gate({
+        ...run,
+        state: 'gating',
+        challengerVersion: version,
+        ...(champion ? { championVersion: champion.version } : {}),
+        ...(dataVersion !== undefined ? { dataVersion } : {}),
+      });
   }
 
   async #newestVersionSince(model: string, since: number): Promise<string | undefined> {

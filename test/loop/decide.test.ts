@@ -50,16 +50,23 @@ describe('loop policy', () => {
       'mloop repro prepare train',
     );
     expect(
-      parsePolicy({ ...base, gate: { data: 'fresh.csv', target: 'y', bounds: ['auc>=0.7'] } }, '/p').gate.using,
+      parsePolicy({ ...base, gate: { data: 'fresh.csv', target: 'y', bounds: ['auc>=0.7'] } }, '/p').gate
+        .using,
     ).toBe('evaluate');
   });
 
   it.each([
     [{ ...base, model: undefined }, /Missing key 'model'/],
-    [{ ...base, triggers: [{ drift: { share: 2 } }] }, /'triggers\[0\]\.drift\.share' must be a number >= 0 and <= 1, got 2/],
+    [
+      { ...base, triggers: [{ drift: { share: 2 } }] },
+      /'triggers\[0\]\.drift\.share' must be a number >= 0 and <= 1, got 2/,
+    ],
     [{ ...base, triggers: [{ schedule: '0 25 * * *' }] }, /hour field "25" is not valid/],
     [{ ...base, triggers: [{ wind: {} }] }, /Unknown key 'triggers\[0\]\.wind'/],
-    [{ ...base, gate: { bounds: ['accuracy > 0.8'] } }, /'gate.bounds\[0\]' must be a bound such as "accuracy>=0.8"/],
+    [
+      { ...base, gate: { bounds: ['accuracy > 0.8'] } },
+      /'gate.bounds\[0\]' must be a bound such as "accuracy>=0.8"/,
+    ],
     [{ ...base, gate: {} }, /The gate needs at least one rule/],
     [{ ...base, gate: { using: 'evaluate', bounds: ['a>=1'] } }, /needs 'gate.data'/],
     [{ ...base, rollout: { canary: 10 } }, /'rollout.bake' needs requests and\/or time/],

@@ -70,7 +70,9 @@ for (const backend of STORE_BACKENDS) {
       await s.registry.createModel({ name: 'appr' });
       await s.loops.applyPolicy(policy('appr'), '/tmp', 'ada');
       const { run } = await s.loops.trigger('appr', 'manual', {});
-      await expect(s.loops.approve(run.id, 'ada')).rejects.toThrow(/is pending; only a run awaiting approval/);
+      await expect(s.loops.approve(run.id, 'ada')).rejects.toThrow(
+        /is pending; only a run awaiting approval/,
+      );
       await s.loops.transition(run.id, 'pending', 'awaiting_approval', { kind: 'x', message: 'x' });
       await expect(s.loops.deletePolicy('appr')).rejects.toThrow(/is awaiting_approval; wait for it/);
       const approved = await s.loops.approve(run.id, 'ada');
