@@ -27,11 +27,16 @@ export function canaryRoutes(model: string, before: Route[], percent: number): R
   const kept = before.filter((r) => r.model !== challengerUri(model) && r.weight > 0);
   const base = kept.length ? kept : [{ model: championUri(model), weight: 1 }];
   const total = base.reduce((s, r) => s + r.weight, 0);
-  return [
+  const routes = [
     ...base.map((r) => ({ model: r.model, weight: r.weight * (100 - percent) })),
     { model: challengerUri(model), weight: total * percent },
   ];
+  // Reduced by what they share with the old total, so [100] at 10% reads [90, 10], not [9000, 1000].
+  const g = routes.reduce((acc, r) => gcd(acc, r.weight), total);
+  return routes.map((r) => ({ model: r.model, weight: r.weight / g }));
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** After promotion every request goes to the (moved) champion. */
 export const promotedRoutes = (model: string): Route[] => [{ model: championUri(model), weight: 100 }];

@@ -103,8 +103,22 @@ describe('canary decisions', () => {
 
   it('scales the routes before the canary and adds the challenger', () => {
     expect(canaryRoutes('fd', [{ model: 'models:/fd@champion', weight: 100 }], 10)).toEqual([
-      { model: 'models:/fd@champion', weight: 9000 },
-      { model: 'models:/fd@challenger', weight: 1000 },
+      { model: 'models:/fd@champion', weight: 90 },
+      { model: 'models:/fd@challenger', weight: 10 },
+    ]);
+    expect(
+      canaryRoutes(
+        'fd',
+        [
+          { model: 'models:/fd/3', weight: 90 },
+          { model: 'models:/fd/4', weight: 10 },
+        ],
+        10,
+      ),
+    ).toEqual([
+      { model: 'models:/fd/3', weight: 81 },
+      { model: 'models:/fd/4', weight: 9 },
+      { model: 'models:/fd@challenger', weight: 10 },
     ]);
     expect(
       sameRoutes(canaryRoutes('fd', [{ model: 'models:/fd@champion', weight: 1 }], 10), [
