@@ -8,6 +8,7 @@ import { runCommand } from './command.js';
 import {
   afterBake,
   afterGate,
+  type BakeVerdict,
   canaryRoutes,
   canaryTotals,
   championUri,
@@ -62,6 +63,8 @@ export class LoopController {
   readonly #o: ControllerOptions;
   readonly #epoch = newUuid();
   readonly #busy = new Map<string, Promise<void>>();
+  /** The last step failure recorded per run. */
+  readonly #errors = new Map<string, string>();
   readonly #abort = new AbortController();
   readonly #sources: TriggerSource[];
   #timer: NodeJS.Timeout | undefined;
@@ -114,14 +117,16 @@ export class LoopController {
       for (const run of await this.#loops.activeRuns()) {
         if (this.#closed || this.#busy.has(run.id)) continue;
         const step = this.#step(run)
+          .then(() => {
+            this.#errors.delete(run.id);
+          })
           .catch(async (err) => {
+            const message = `The ${run.state} step failed: ${(err as Error).message}; it is retried on the next tick.`;
+            // One event per distinct failure, not one per tick while it lasts.
+            if (this.#errors.get(run.id) === message) return;
+            this.#errors.set(run.id, message);
             this.#log('error', 'loop_step_failed', { run: run.id, state: run.state, error: String(err) });
-            await this.#loops
-              .addEvent(run.id, {
-                kind: 'step_error',
-                message: `The ${run.state} step failed: ${(err as Error).message}; it is retried on the next tick.`,
-              })
-              .catch(() => undefined);
+            await this.#loops.addEvent(run.id, { kind: 'step_error', message }).catch(() => undefined);
           })
           .finally(() => this.#busy.delete(run.id));
         this.#busy.set(run.id, step);
@@ -464,7 +469,14 @@ export class LoopController {
     const elapsed = Date.now() - canary.startedAt;
     await this.#loops.saveCanary(run.id, run.state, { ...canary, last: { ...totals, at: Date.now() } });
     if (run.state !== 'canary') return;
-    const verdict = judgeBake(policy.rollout, totals, elapsed);
+    const judged = judgeBake(policy.rollout, totals, elapsed);
+    const loadFailure = snap.loadFailures
+      ? `v${run.challengerVersion} failed to load on ${policy.deployment} (${snap.loadFailures} attempt(s); the server log's model_load_failed and 'mloop deploy show ${policy.deployment}' say why)`
+      : undefined;
+    const verdict: BakeVerdict =
+      loadFailure && judged.kind !== 'rollback'
+        ? { kind: 'rollback', reasons: [loadFailure], numbers: judged.numbers }
+        : judged;
     if (verdict.kind === 'rollback') {
       const reason = `Canary rolled back: ${verdict.reasons.join('; ')}.`;
       if (

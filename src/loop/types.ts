@@ -43,6 +43,8 @@ export interface HealthSnapshot {
   errors: number;
   p99Ms?: number;
   performance?: Record<string, number>;
+  /** Failed attempts to load the version (it cannot take traffic). */
+  loadFailures?: number;
 }
 
 export interface LoopRun {

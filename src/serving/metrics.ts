@@ -172,9 +172,12 @@ export class ServingMetrics {
   /**
    * What one served version did since this process started: requests answered (successes + failures), failures,
    * and the p99 of successful request times estimated from the histogram (linear within a bucket, as Prometheus'
-   * histogram_quantile). The loop's canary health reads this.
+   * histogram_quantile), and failed loads of the version. The loop's canary health reads this.
    */
-  snapshot(model: string, version: string): { requests: number; errors: number; p99Ms?: number } {
+  snapshot(
+    model: string,
+    version: string,
+  ): { requests: number; errors: number; p99Ms?: number; loadFailures: number } {
     const l = labelText({ model, version });
     const ok = this.#success.series.get(l) ?? 0;
     let errors = 0;
@@ -182,7 +185,8 @@ export class ServingMetrics {
       if (labels.startsWith(`${l},reason=`)) errors += value;
     const hist = this.#requestHist.series.get(l);
     const p99 = hist ? quantile(this.#requestHist.buckets, hist.counts, hist.count, 0.99) : undefined;
-    return { requests: ok + errors, errors, ...(p99 === undefined ? {} : { p99Ms: p99 }) };
+    const loadFailures = this.#loads.series.get(labelText({ model, version, result: 'failure' })) ?? 0;
+    return { requests: ok + errors, errors, loadFailures, ...(p99 === undefined ? {} : { p99Ms: p99 }) };
   }
 
   /** A failure before any version was chosen (unknown model, bad body): labelled with the requested name. */

@@ -11,7 +11,6 @@ import {
   startLoopServer,
   traffic,
   trainCommand,
-  until,
   waitForRun,
   writePackage,
 } from './support.js';
@@ -26,6 +25,7 @@ describe('continuous-training loop, end to end', () => {
   let good: string;
   let better: string;
   let incompatible: string;
+  let unloadable: string;
   const workdir = mkdtempSync(join(tmpdir(), 'mloop-project-'));
 
   beforeAll(async () => {
@@ -34,6 +34,8 @@ describe('continuous-training loop, end to end', () => {
     better = writePackage(await buildOnnx(py, 'linear', { features: 4, offset: 2 }), featureColumns(4));
     // Expects 5 features: every request the champion answers is refused by it (an error-rate spike).
     incompatible = writePackage(await buildOnnx(py, 'linear', { features: 5, offset: 3 }), featureColumns(5));
+    // Its signature names 5 columns for a graph that takes 4: serving refuses to load it.
+    unloadable = writePackage(await buildOnnx(py, 'linear', { features: 4, offset: 4 }), featureColumns(5));
     server = await startLoopServer(mkdtempSync(join(tmpdir(), 'mloop-home-')));
     call = api(server.url);
   }, 120_000);
@@ -193,6 +195,26 @@ describe('continuous-training loop, end to end', () => {
     // The deployment's own history shows the canary and the return, by the loop.
     const dEvents = (await call('GET', '/deployments/spike-live/events')).body.items;
     expect(dEvents.slice(-2).map((e: any) => e.actor)).toEqual(['mloop-loop', 'mloop-loop']);
+  }, 120_000);
+
+  it('a challenger that serving cannot load is rolled back with the load error', async () => {
+    await champion('noload', 'noload-live');
+    await apply({
+      model: 'noload',
+      deployment: 'noload-live',
+      train: { command: trainCommand('noload', unloadable, ['accuracy=0.95']) },
+      gate: { bounds: ['accuracy>=0.5'] },
+      rollout: { canary: 10, bake: { requests: 100 } },
+    });
+    const { body } = await call('POST', '/loops/noload/runs');
+    const { run, events } = await waitForRun(server.url, body.run.id, ['succeeded', 'failed', 'rolled_back']);
+    expect(run.state).toBe('rolled_back');
+    expect(events.find((e) => e.kind === 'rollback_decided').message).toMatch(
+      /v2 failed to load on noload-live/,
+    );
+    expect((await call('GET', '/deployments/noload-live')).body.routes).toEqual([
+      { model: 'models:/noload@champion', weight: 100 },
+    ]);
   }, 120_000);
 
   it('a trigger that fires during a run queues instead of starting a second', async () => {
