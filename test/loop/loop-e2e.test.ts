@@ -217,6 +217,36 @@ describe('continuous-training loop, end to end', () => {
     ]);
   }, 120_000);
 
+  it('a gate command decides by its exit code and its JSON report is the evidence', async () => {
+    await champion('gatecmd');
+    const gate = (code: number) =>
+      `"${process.execPath}" -e 'console.log(JSON.stringify({ roc_auc: 0.71, challenger: process.env.MLOOP_CHALLENGER, champion: process.env.MLOOP_CHAMPION })); process.exit(${code})'`;
+    const run = async (code: number) => {
+      await apply({
+        model: 'gatecmd',
+        train: { command: trainCommand('gatecmd', better, ['accuracy=0.9']) },
+        gate: { using: 'command', command: gate(code) },
+      });
+      const { body } = await call('POST', '/loops/gatecmd/runs');
+      return waitForRun(server.url, body.run.id, ['succeeded', 'failed', 'rejected']);
+    };
+    const no = await run(1);
+    expect(no.run.state).toBe('rejected');
+    expect(no.events.find((e) => e.kind === 'gate_rejected').evidence).toMatchObject({
+      using: 'command',
+      exitCode: 1,
+      report: { roc_auc: 0.71, challenger: 'models:/gatecmd/2', champion: 'models:/gatecmd@champion' },
+    });
+    const broken = await run(2);
+    expect(broken.run.state).toBe('failed');
+    expect(broken.events.at(-1).message).toMatch(/exited with 2 \(0 = blessed, 1 = not blessed\)/);
+    const yes = await run(0);
+    expect(yes.run.state).toBe('succeeded');
+    expect((await call('GET', '/registered-models/gatecmd')).body.aliases).toEqual([
+      { alias: 'champion', version: '4' },
+    ]);
+  }, 120_000);
+
   it('a trigger that fires during a run queues instead of starting a second', async () => {
     await champion('queue');
     await apply({
