@@ -199,6 +199,12 @@ export class LoopService {
         'RESOURCE_CONFLICT',
         `Loop run ${active.id} of ${show(p.model)} is ${active.state}; wait for it to finish (or reject it) before removing the policy.`,
       );
+    const queued = await this.queuedRun(p.model);
+    if (queued)
+      await this.transition(queued.id, 'queued', 'failed', {
+        kind: 'cancelled',
+        message: `The loop policy of ${p.model} was removed; this queued run will not start.`,
+      });
     await this.#db.deleteFrom('loop_policies').where('model', '=', p.model).execute();
   }
 

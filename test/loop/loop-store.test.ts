@@ -64,6 +64,13 @@ for (const backend of STORE_BACKENDS) {
       expect(next).toMatchObject({ id: queued.id, state: 'pending' });
       expect(await s.loops.queuedRun('busy')).toBeUndefined();
       expect((await s.loops.runs('busy')).map((r) => r.state).sort()).toEqual(['failed', 'pending']);
+      // Removing a policy cancels its queued run, so nothing waits for a policy that is gone.
+      const late = await s.loops.trigger('busy', 'manual', {});
+      expect(late.outcome).toBe('queued');
+      await s.loops.transition(queued.id, 'pending', 'failed', ev);
+      await s.loops.deletePolicy('busy');
+      expect((await s.loops.getRun(late.run.id)).state).toBe('failed');
+      expect((await s.loops.events({ runId: late.run.id })).at(-1)?.kind).toBe('cancelled');
     });
 
     it('approves and rejects only in the right state, with clear conflicts', async () => {
