@@ -395,8 +395,8 @@ export class LoopController {
               ...(champion ? ['--champion', champion] : []),
               '--data',
               gate.data!,
-              '--target',
-              gate.target!,
+              ...(gate.target ? ['--target', gate.target] : []),
+              ...(gate.metric ? ['--metric', gate.metric] : []),
               ...gate.bounds.flatMap((b) => ['--bound', b]),
               ...(gate.minImprovement !== undefined
                 ? ['--min-improvement', String(gate.minImprovement)]
@@ -424,7 +424,10 @@ export class LoopController {
     }
     const evidence = { using: gate.using, report, ...commandEvidence(result, logFile) };
     if (result.code === 0) return { kind: 'blessed', evidence };
-    if (result.code === 1) return { kind: 'not_blessed', evidence };
+    // `mloop evaluate` also exits 1 on an error; only its JSON blessing says "not blessed".
+    const blessing = (report as { blessing?: { blessed?: unknown } } | null)?.blessing;
+    if (result.code === 1 && (gate.using === 'command' || blessing?.blessed === false))
+      return { kind: 'not_blessed', evidence };
     return {
       kind: 'error',
       message: result.timedOut

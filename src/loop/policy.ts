@@ -215,9 +215,9 @@ function parseGate(value: unknown): GatePolicy {
     throw invalid(`'gate.using' must be evaluate, run_metrics or command, got ${show(usingRaw)}.`);
   const using = usingRaw;
   if (using === 'command' && !command) throw invalid(`'gate.using: command' needs 'gate.command'.`);
-  if (using === 'evaluate' && (!data || !target))
+  if (using === 'evaluate' && !data)
     throw invalid(
-      `'gate.using: evaluate' needs 'gate.data' (the fresh evaluation data) and 'gate.target' (its label column).`,
+      `'gate.using: evaluate' needs 'gate.data': the fresh evaluation data both versions are scored on (gate.target names its label column; default: the model's target).`,
     );
   if (using !== 'command' && rules.length === 0)
     throw invalid(
