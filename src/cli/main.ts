@@ -8,6 +8,7 @@ import { registerDataCommand } from './data-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerLearnCommands } from './learn-commands.js';
+import { registerLoopCommand } from './loop-command.js';
 import { registerModelsCommand } from './models-command.js';
 import { registerMonitorCommand } from './monitor-command.js';
 import { registerPipelineCommands } from './pipeline-command.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerMonitorCommand(program);
   registerLearnCommands(program);
   registerPipelineCommands(program);
+  registerLoopCommand(program);
   return program;
 }
 

@@ -11,7 +11,9 @@ export type LineageKind =
   | 'run'
   | 'experiment'
   | 'dataset'
-  | 'commit';
+  | 'commit'
+  | 'loop_run'
+  | 'trigger';
 
 export interface LineageNode {
   id: string;
@@ -24,7 +26,15 @@ export interface LineageEdge {
   from: string;
   to: string;
   /** Reads as "from <relation> to": version → run is `produced_by`, run → dataset is `read`. */
-  relation: 'version_of' | 'produced_by' | 'packaged_as' | 'in_experiment' | 'read' | 'at_commit';
+  relation:
+    | 'version_of'
+    | 'produced_by'
+    | 'packaged_as'
+    | 'in_experiment'
+    | 'read'
+    | 'at_commit'
+    | 'trained_by'
+    | 'triggered_by';
 }
 
 export interface LineageGraph {
@@ -53,6 +63,15 @@ export async function modelVersionLineage(
     runs: RunService;
     loggedModels: LoggedModelService;
     experiments: ExperimentService;
+    /** The continuous-training runs, for versions a loop run made (tag `mloop.loop_run`). */
+    loops?: {
+      getRun(id: string): Promise<{
+        id: string;
+        state: string;
+        trigger: { kind: string; evidence: unknown };
+        creationTimestamp: number;
+      }>;
+    };
   },
   name: unknown,
   ref: string,
@@ -165,5 +184,41 @@ export async function modelVersionLineage(
     edges.push({ from: root, to: `run:${mv.runId}`, relation: 'produced_by' });
     await addRun(mv.runId, 0);
   }
+  const loopRunId = mv.tags.find((t) => t.key === 'mloop.loop_run')?.value;
+  const loopRun = loopRunId ? await deps.loops?.getRun(loopRunId).catch(() => undefined) : undefined;
+  if (loopRun) {
+    const id = `loop_run:${loopRun.id}`;
+    add({
+      id,
+      kind: 'loop_run',
+      label: `loop run ${loopRun.id.slice(0, 8)}`,
+      attributes: {
+        id: loopRun.id,
+        state: loopRun.state,
+        started: new Date(loopRun.creationTimestamp).toISOString(),
+      },
+    });
+    edges.push({ from: root, to: id, relation: 'trained_by' });
+    const trigger = `trigger:${loopRun.id}`;
+    add({
+      id: trigger,
+      kind: 'trigger',
+      label: loopRun.trigger.kind,
+      attributes: flatten(loopRun.trigger.evidence),
+    });
+    edges.push({ from: id, to: trigger, relation: 'triggered_by' });
+  }
   return { root, nodes: [...nodes.values()], edges };
+}
+
+/** Evidence as node attributes: scalars by their dotted path, anything else as JSON (short). */
+function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (value === null || value === undefined) return out;
+  if (typeof value === 'object' && !Array.isArray(value) && Object.keys(out).length < 40) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    return out;
+  }
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  out[prefix || 'value'] = text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  return out;
 }

@@ -6,6 +6,8 @@ import type {
   DatasetVersionInfo,
   RecordVersionInput,
 } from '../data/types.js';
+import type { LoopStatus } from '../loop/routes.js';
+import type { LoopEvent, LoopRun } from '../loop/types.js';
 import type { MetricJson, RunJson } from '../tracking/json.js';
 import { MloopApiError, MloopConnectionError, networkReason } from './errors.js';
 import type {
@@ -395,6 +397,52 @@ export class MloopClient {
 
   deploymentEvents(name: string): Promise<{ items: DeploymentEvent[] }> {
     return this.#request('GET', `/deployments/${seg(name)}/events`);
+  }
+
+  // ── continuous training (loops) ──
+
+  listLoops(): Promise<{ items: LoopStatus[] }> {
+    return this.#request('GET', '/loops');
+  }
+
+  /** Applies a loop policy (the `loop:` object of mloop.yaml); admins only on a server with --auth. */
+  applyLoop(policy: Record<string, unknown>, workdir: string): Promise<LoopStatus> {
+    return this.#request('PUT', `/loops/${seg(String(policy.model))}`, { body: { policy, workdir } });
+  }
+
+  getLoop(model: string): Promise<LoopStatus> {
+    return this.#request('GET', `/loops/${seg(model)}`);
+  }
+
+  async deleteLoop(model: string): Promise<void> {
+    await this.#request('DELETE', `/loops/${seg(model)}`);
+  }
+
+  startLoopRun(
+    model: string,
+    reason?: string,
+  ): Promise<{ run: LoopRun; outcome: 'started' | 'queued' | 'coalesced' }> {
+    return this.#request('POST', `/loops/${seg(model)}/runs`, { body: reason ? { reason } : {} });
+  }
+
+  listLoopRuns(model: string): Promise<{ items: LoopRun[] }> {
+    return this.#request('GET', `/loops/${seg(model)}/runs`);
+  }
+
+  loopEvents(model: string): Promise<{ items: LoopEvent[] }> {
+    return this.#request('GET', `/loops/${seg(model)}/events`);
+  }
+
+  getLoopRun(id: string): Promise<{ run: LoopRun; events: LoopEvent[] }> {
+    return this.#request('GET', `/loop-runs/${seg(id)}`);
+  }
+
+  approveLoopRun(id: string): Promise<LoopRun> {
+    return this.#request('POST', `/loop-runs/${seg(id)}/approve`);
+  }
+
+  rejectLoopRun(id: string, reason?: string): Promise<LoopRun> {
+    return this.#request('POST', `/loop-runs/${seg(id)}/reject`, { body: reason ? { reason } : {} });
   }
 
   openApi(): Promise<Record<string, unknown>> {

@@ -1,6 +1,21 @@
 import { LIMITS } from '../tracking/limits.js';
 import { RUN_STATUSES, VIEW_TYPES } from '../tracking/types.js';
 
+const LOOP_STATES = [
+  'queued',
+  'pending',
+  'training',
+  'gating',
+  'canary',
+  'awaiting_approval',
+  'promoting',
+  'rolling_back',
+  'succeeded',
+  'rejected',
+  'rolled_back',
+  'failed',
+] as const;
+
 /** The subset of JSON Schema (2020-12, as OpenAPI 3.1 uses it) that mloop's document uses. */
 export interface SchemaObject {
   $ref?: string;
@@ -378,6 +393,8 @@ export const SCHEMAS = {
                 'experiment',
                 'dataset',
                 'commit',
+                'loop_run',
+                'trigger',
               ],
             },
             label: str,
@@ -393,7 +410,16 @@ export const SCHEMAS = {
             to: str,
             relation: {
               type: 'string',
-              enum: ['version_of', 'produced_by', 'packaged_as', 'in_experiment', 'read', 'at_commit'],
+              enum: [
+                'version_of',
+                'produced_by',
+                'packaged_as',
+                'in_experiment',
+                'read',
+                'at_commit',
+                'trained_by',
+                'triggered_by',
+              ],
             },
           },
           ['from', 'to', 'relation'],
@@ -632,6 +658,101 @@ export const SCHEMAS = {
   SetRoutes: object({ routes: list(ref('Route')), shadows: list(ref('ShadowRoute')) }, ['routes'], {
     closed: true,
   }),
+  ApplyLoop: object(
+    {
+      policy: {
+        type: 'object',
+        description:
+          'The `loop:` object of mloop.yaml (model, deployment, train, data, triggers, cooldown, gate, rollout, approval); see docs/loop.md.',
+      },
+      workdir: { ...str, description: 'Absolute directory the commands run in (where mloop.yaml is).' },
+    },
+    ['policy', 'workdir'],
+    { closed: true },
+  ),
+  LoopRunRequest: object(
+    { reason: { ...str, description: 'Why, recorded in the run and its first event.' } },
+    [],
+    { closed: true },
+  ),
+  LoopRun: object(
+    {
+      id: str,
+      model: str,
+      state: { type: 'string', enum: LOOP_STATES },
+      trigger: object({ kind: str, evidence: {} }, ['kind']),
+      policy: {
+        type: 'object',
+        description: 'The resolved policy the run follows (as it was when it started).',
+      },
+      dataVersion: { type: 'integer' },
+      championVersion: str,
+      challengerVersion: str,
+      routesBefore: list(ref('Route')),
+      canary: {
+        type: 'object',
+        description: 'Canary bookkeeping: start, counters carried over restarts, last health.',
+      },
+      stepStartedAt: millis('When the current step started.'),
+      reason: str,
+      actor: str,
+      creationTimestamp: millis('Milliseconds since the epoch.'),
+      lastUpdatedTimestamp: millis('Milliseconds since the epoch.'),
+      finishedTimestamp: millis('Milliseconds since the epoch.'),
+    },
+    ['id', 'model', 'state', 'trigger', 'policy', 'actor', 'creationTimestamp', 'lastUpdatedTimestamp'],
+  ),
+  LoopRunList: object({ items: list(ref('LoopRun')) }, ['items']),
+  LoopEvent: object(
+    {
+      runId: str,
+      seq: { type: 'integer' },
+      model: str,
+      kind: {
+        ...str,
+        description: 'e.g. triggered, queued, training_started, gate_rejected, rollback_decided, promoted.',
+      },
+      state: { type: 'string', enum: LOOP_STATES },
+      message: str,
+      evidence: {
+        description: 'What the decision was based on: trigger evidence, gate numbers, canary metrics.',
+      },
+      actor: str,
+      timestamp: millis('Milliseconds since the epoch.'),
+    },
+    ['runId', 'seq', 'model', 'kind', 'state', 'message', 'actor', 'timestamp'],
+  ),
+  LoopEventList: object({ items: list(ref('LoopEvent')) }, ['items']),
+  LoopRunDetail: object({ run: ref('LoopRun'), events: list(ref('LoopEvent')) }, ['run', 'events']),
+  LoopTriggered: object(
+    {
+      run: ref('LoopRun'),
+      outcome: {
+        type: 'string',
+        enum: ['started', 'queued', 'coalesced'],
+        description:
+          'queued: another run is in flight; coalesced: one is already queued and records this firing.',
+      },
+    },
+    ['run', 'outcome'],
+  ),
+  LoopStatus: object(
+    {
+      model: str,
+      source: { type: 'object', description: 'The policy as applied.' },
+      policy: { type: 'object', description: 'The policy as the server resolved it.' },
+      revision: { type: 'integer' },
+      dataVersion: { type: 'integer' },
+      actor: str,
+      creationTimestamp: millis('Milliseconds since the epoch.'),
+      lastUpdatedTimestamp: millis('Milliseconds since the epoch.'),
+      active: ref('LoopRun'),
+      queued: ref('LoopRun'),
+      last: ref('LoopRun'),
+    },
+    ['model', 'source', 'policy', 'revision', 'actor', 'creationTimestamp', 'lastUpdatedTimestamp'],
+  ),
+  LoopStatusList: object({ items: list(ref('LoopStatus')) }, ['items']),
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -134,7 +134,16 @@ const pageToken = query(
 function op(
   operationId: string,
   summary: string,
-  tag: 'experiments' | 'runs' | 'datasets' | 'registry' | 'lineage' | 'auth' | 'deployments' | 'meta',
+  tag:
+    | 'experiments'
+    | 'runs'
+    | 'datasets'
+    | 'registry'
+    | 'lineage'
+    | 'auth'
+    | 'deployments'
+    | 'loops'
+    | 'meta',
   spec: {
     params?: ParameterObject[];
     body?: SchemaName | 'bytes';
@@ -173,6 +182,102 @@ function op(
     responses,
   };
 }
+
+/** Continuous training (src/loop/routes.ts). */
+const loopModelParam: ParameterObject = {
+  name: 'model',
+  in: 'path',
+  required: true,
+  description: 'Registered model name the loop policy is for.',
+  schema: { type: 'string' },
+};
+const loopRunParam: ParameterObject = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Loop run id (32 lowercase hex characters).',
+  schema: { type: 'string' },
+};
+const conflict = { 409: 'The run is not in a state that allows this (the message says which it is in).' };
+const LOOP_PATHS: OpenApiDocument['paths'] = {
+  '/loops': {
+    get: op('listLoops', 'List loop policies with their active, queued and last runs.', 'loops', {
+      ok: [200, ref('LoopStatusList')],
+    }),
+  },
+  '/loops/{model}': {
+    get: op('getLoop', 'Get the loop policy of a model and what its loop is doing.', 'loops', {
+      params: [loopModelParam],
+      ok: [200, ref('LoopStatus')],
+      notFound: true,
+    }),
+    put: op(
+      'applyLoop',
+      'Apply (create or replace) the loop policy of a model. Admins only: the server runs its commands.',
+      'loops',
+      { params: [loopModelParam], body: 'ApplyLoop', ok: [200, ref('LoopStatus')], notFound: true },
+    ),
+    delete: op('deleteLoop', 'Remove the loop policy of a model (refused while a run is active).', 'loops', {
+      params: [loopModelParam],
+      ok: [204],
+      notFound: true,
+      errors: { 409: 'A run of the model is active.' },
+    }),
+  },
+  '/loops/{model}/runs': {
+    get: op('listLoopRuns', 'The loop runs of a model, newest first.', 'loops', {
+      params: [loopModelParam],
+      ok: [200, ref('LoopRunList')],
+    }),
+    post: op(
+      'startLoopRun',
+      'Trigger a run by hand: it starts, or queues behind the run in flight.',
+      'loops',
+      { params: [loopModelParam], body: 'LoopRunRequest', ok: [201, ref('LoopTriggered')], notFound: true },
+    ),
+  },
+  '/loops/{model}/events': {
+    get: op(
+      'listLoopEvents',
+      "The audit trail of a model's loop: every decision with its evidence.",
+      'loops',
+      {
+        params: [loopModelParam],
+        ok: [200, ref('LoopEventList')],
+        notFound: true,
+      },
+    ),
+  },
+  '/loop-runs/{id}': {
+    get: op('getLoopRun', 'A loop run and its events.', 'loops', {
+      params: [loopRunParam],
+      ok: [200, ref('LoopRunDetail')],
+      notFound: true,
+    }),
+  },
+  '/loop-runs/{id}/approve': {
+    post: op('approveLoopRun', 'Approve the promotion of a run awaiting approval.', 'loops', {
+      params: [loopRunParam],
+      ok: [200, ref('LoopRun')],
+      notFound: true,
+      errors: conflict,
+    }),
+  },
+  '/loop-runs/{id}/reject': {
+    post: op(
+      'rejectLoopRun',
+      'Reject a run in its canary or awaiting approval: traffic goes back.',
+      'loops',
+      {
+        params: [loopRunParam],
+        body: 'LoopRunRequest',
+        ok: [200, ref('LoopRun')],
+        notFound: true,
+        errors: conflict,
+      },
+    ),
+  },
+};
 
 /** Datasets and their content (src/data/routes.ts). */
 const DATASET_PATHS: OpenApiDocument['paths'] = {
@@ -660,6 +765,7 @@ export const OPENAPI: OpenApiDocument = {
       }),
     },
     ...DATASET_PATHS,
+    ...LOOP_PATHS,
   },
   components: { schemas: SCHEMAS },
 };

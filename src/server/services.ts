@@ -3,6 +3,8 @@ import { AuditService } from '../audit/audit-service.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
 import { DatasetService } from '../data/dataset-service.js';
+import type { LoopController } from '../loop/controller.js';
+import { LoopService } from '../loop/loop-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { DeploymentService } from '../serving/deployment-service.js';
 import type { ServingMetrics } from '../serving/metrics.js';
@@ -30,6 +32,10 @@ export interface Services {
   serving?: ServingManager;
   servingMetrics?: ServingMetrics;
   datasets: DatasetService;
+  /** Loop policies, runs and their events. */
+  loops: LoopService;
+  /** Present when this process runs the continuous-training controller (the server does). */
+  loopController?: LoopController;
 }
 
 export function createServices(store: Store, artifacts: ArtifactStore): Services {
@@ -37,6 +43,7 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
   const runs = new RunService(store, experiments);
   const loggedModels = new LoggedModelService(store, experiments);
   const registry = new RegistryService(store, runs, loggedModels);
+  const datasets = new DatasetService(store, artifacts);
   return {
     store,
     artifacts,
@@ -49,6 +56,7 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     audit: new AuditService(store),
     registry,
     deployments: new DeploymentService(store, registry),
-    datasets: new DatasetService(store, artifacts),
+    datasets,
+    loops: new LoopService(store, registry, datasets),
   };
 }

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import type { ResolvedConfig } from '../config/config.js';
+import { LoopController } from '../loop/controller.js';
+import { servingHealth } from '../loop/health.js';
+import { type MonitoringReader, NO_MONITORING } from '../loop/triggers.js';
 import { createServingManager, type ServingOptions, storeSource } from '../serving/create-serving.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
@@ -19,6 +22,7 @@ export interface RunningServer {
 export async function startServer(
   config: ResolvedConfig,
   serving: Pick<ServingOptions, 'hook' | 'log' | 'workers' | 'pollMs' | 'retryFailedMs'> = {},
+  loop: LoopOptions = {},
 ): Promise<RunningServer> {
   const store = await openStore(config.store);
   const artifacts = openArtifactStore(config.artifacts);
@@ -57,14 +61,50 @@ export async function startServer(
   void manager.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  const env = loopEnv();
+  const controller = env.enabled
+    ? new LoopController({
+        services,
+        loops: services.loops,
+        // Commands reach the server over loopback when it listens on every interface.
+        serverUrl: WILDCARD.has(config.host) ? `http://127.0.0.1:${port}` : url,
+        logDir: join(config.home, 'loop-logs'),
+        health: servingHealth(metrics),
+        monitoring: loop.monitoring ?? NO_MONITORING,
+        tickMs: loop.tickMs ?? env.tickMs ?? 2000,
+      })
+    : undefined;
+  if (controller) {
+    services.loopController = controller;
+    controller.start();
+  }
   return {
-    url: `http://${host}:${port}`,
+    url,
     services,
     close: async () => {
+      await controller?.close();
       await new Promise<void>((done) => server.close(() => done()));
       await manager.close();
       await store.close();
     },
+  };
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+export interface LoopOptions {
+  tickMs?: number;
+  /** Monitoring's read side for the drift and performance triggers; none (no data) until monitoring is wired. */
+  monitoring?: MonitoringReader;
+}
+
+/** The loop controller's knobs: MLOOP_LOOP=off leaves it out (e.g. on extra replicas), MLOOP_LOOP_TICK_MS. */
+export function loopEnv(env: NodeJS.ProcessEnv = process.env): { enabled: boolean; tickMs?: number } {
+  const tick = env.MLOOP_LOOP_TICK_MS;
+  return {
+    enabled: env.MLOOP_LOOP !== 'off',
+    ...(tick && /^\d+$/.test(tick) && Number(tick) > 0 ? { tickMs: Number(tick) } : {}),
   };
 }
 

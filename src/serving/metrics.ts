@@ -169,6 +169,26 @@ export class ServingMetrics {
     };
   }
 
+  /**
+   * What one served version did since this process started: requests answered (successes + failures), failures,
+   * and the p99 of successful request times estimated from the histogram (linear within a bucket, as Prometheus'
+   * histogram_quantile), and failed loads of the version. The loop's canary health reads this.
+   */
+  snapshot(
+    model: string,
+    version: string,
+  ): { requests: number; errors: number; p99Ms?: number; loadFailures: number } {
+    const l = labelText({ model, version });
+    const ok = this.#success.series.get(l) ?? 0;
+    let errors = 0;
+    for (const [labels, value] of this.#failure.series)
+      if (labels.startsWith(`${l},reason=`)) errors += value;
+    const hist = this.#requestHist.series.get(l);
+    const p99 = hist ? quantile(this.#requestHist.buckets, hist.counts, hist.count, 0.99) : undefined;
+    const loadFailures = this.#loads.series.get(labelText({ model, version, result: 'failure' })) ?? 0;
+    return { requests: ok + errors, errors, loadFailures, ...(p99 === undefined ? {} : { p99Ms: p99 }) };
+  }
+
   /** A failure before any version was chosen (unknown model, bad body): labelled with the requested name. */
   failure(model: string, reason: FailureReason): void {
     this.#failure.add(labelText({ model, version: '', reason }), 1);
@@ -203,4 +223,24 @@ export class ServingMetrics {
       f.render(lines);
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** The q-quantile of a cumulative histogram; above the last bucket, the last bucket's bound. */
+function quantile(
+  buckets: readonly number[],
+  counts: number[],
+  total: number,
+  q: number,
+): number | undefined {
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const [i, bound] of buckets.entries()) {
+    const c = counts[i]!;
+    if (c >= rank) return c === below ? bound : lower + ((bound - lower) * (rank - below)) / (c - below);
+    lower = bound;
+    below = c;
+  }
+  return buckets[buckets.length - 1];
 }

@@ -261,6 +261,41 @@ describe('OpenAPI document of /api/v1', () => {
     await call('get', '/datasets/{name}/versions/{ref}', `/datasets/d/versions/${hash.slice(0, 8)}`);
     await call('get', '/datasets/{name}/versions/{ref}', '/datasets/d/versions/9');
 
+    // Continuous training: this app runs no controller, so runs stay where the calls below move them.
+    await call('post', '/registered-models', '/registered-models', { name: 'loop-model' });
+    const loopPolicy = {
+      model: 'loop-model',
+      train: { command: 'true' },
+      gate: { bounds: ['accuracy>=0.5'] },
+    };
+    await call('put', '/loops/{model}', '/loops/loop-model', { policy: loopPolicy, workdir: '/tmp' });
+    await call('put', '/loops/{model}', '/loops/loop-model', {
+      policy: { model: 'loop-model' },
+      workdir: '/tmp',
+    });
+    await call('get', '/loops', '/loops');
+    await call('get', '/loops/{model}', '/loops/loop-model');
+    await call('get', '/loops/{model}', '/loops/no-such-model');
+    const first = await call('post', '/loops/{model}/runs', '/loops/loop-model/runs', { reason: 'doc' });
+    const second = await call('post', '/loops/{model}/runs', '/loops/loop-model/runs', {});
+    await call('get', '/loops/{model}/runs', '/loops/loop-model/runs');
+    await call('get', '/loops/{model}/events', '/loops/loop-model/events');
+    await call('get', '/loop-runs/{id}', `/loop-runs/${first.run.id}`);
+    await call('get', '/loop-runs/{id}', `/loop-runs/${'0'.repeat(32)}`);
+    await call('post', '/loop-runs/{id}/approve', `/loop-runs/${first.run.id}/approve`);
+    const move = (id: string, from: string, to: string) =>
+      t.services.loops.transition(id, from as never, to as never, { kind: 'doc', message: 'doc' });
+    await move(first.run.id, 'pending', 'awaiting_approval');
+    await call('post', '/loop-runs/{id}/approve', `/loop-runs/${first.run.id}/approve`);
+    await call('post', '/loop-runs/{id}/reject', `/loop-runs/${first.run.id}/reject`, { reason: 'late' });
+    await move(first.run.id, 'promoting', 'succeeded');
+    await t.services.loops.startQueued('loop-model');
+    await move(second.run.id, 'pending', 'canary');
+    await call('post', '/loop-runs/{id}/reject', `/loop-runs/${second.run.id}/reject`, { reason: 'doc' });
+    await call('delete', '/loops/{model}', '/loops/loop-model');
+    await move(second.run.id, 'rolling_back', 'rolled_back');
+    await call('delete', '/loops/{model}', '/loops/loop-model');
+
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);
     await call('get', '/experiments/{id}', '/experiments/x');

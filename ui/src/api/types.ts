@@ -102,7 +102,9 @@ export type LineageKind =
   | 'run'
   | 'experiment'
   | 'dataset'
-  | 'commit';
+  | 'commit'
+  | 'loop_run'
+  | 'trigger';
 
 export interface LineageNode {
   id: string;

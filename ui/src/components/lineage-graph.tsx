@@ -15,6 +15,8 @@ const KIND_LABEL: Record<LineageKind, string> = {
   experiment: 'experiment',
   dataset: 'dataset',
   commit: 'git commit',
+  loop_run: 'loop run',
+  trigger: 'trigger',
 };
 
 /** Each relation as read along the drawn arrow, upstream → downstream (the API states it the other way). */
@@ -25,6 +27,8 @@ const RELATION_LABEL: Record<string, string> = {
   in_experiment: 'contains',
   read: 'read by',
   at_commit: 'code of',
+  trained_by: 'trained',
+  triggered_by: 'started',
 };
 
 /** Where a click on a node goes, for the kinds that have a page. */
