@@ -5,6 +5,7 @@ import { mountMlflow } from '../compat/mlflow/mount.js';
 import { oipRoutes } from '../compat/oip/routes.js';
 import { MloopError } from '../core/errors.js';
 import { dataRoutes } from '../data/routes.js';
+import { monitorRoutes } from '../monitor/routes.js';
 import { registryRoutes } from '../registry/routes.js';
 import { DEFAULT_MAX_BODY } from '../serving/create-serving.js';
 import { deploymentRoutes } from '../serving/routes.js';
@@ -106,6 +107,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.route(
     API_PREFIX,
     deploymentRoutes(() => services),
+  );
+  app.route(
+    API_PREFIX,
+    monitorRoutes(() => services),
   );
   const serving = services.serving;
   const metrics = services.servingMetrics;

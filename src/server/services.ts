@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit-service.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
 import { DatasetService } from '../data/dataset-service.js';
+import { MonitoringService, type MonitoringOptions } from '../monitor/monitoring-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { DeploymentService } from '../serving/deployment-service.js';
 import type { ServingMetrics } from '../serving/metrics.js';
@@ -30,13 +31,20 @@ export interface Services {
   serving?: ServingManager;
   servingMetrics?: ServingMetrics;
   datasets: DatasetService;
+  /** Live monitoring: queries and configuration always; ingest and evaluation once started (the server). */
+  monitoring: MonitoringService;
 }
 
-export function createServices(store: Store, artifacts: ArtifactStore): Services {
+export function createServices(
+  store: Store,
+  artifacts: ArtifactStore,
+  opts: { monitoring?: MonitoringOptions } = {},
+): Services {
   const experiments = new ExperimentService(store);
   const runs = new RunService(store, experiments);
   const loggedModels = new LoggedModelService(store, experiments);
   const registry = new RegistryService(store, runs, loggedModels);
+  const datasets = new DatasetService(store, artifacts);
   return {
     store,
     artifacts,
@@ -49,6 +57,7 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     audit: new AuditService(store),
     registry,
     deployments: new DeploymentService(store, registry),
-    datasets: new DatasetService(store, artifacts),
+    datasets,
+    monitoring: new MonitoringService({ store, artifacts, registry, runs, datasets }, opts.monitoring),
   };
 }

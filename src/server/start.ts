@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import type { ResolvedConfig } from '../config/config.js';
+import { type MonitoringOptions, monitoringEnv } from '../monitor/monitoring-service.js';
 import { createServingManager, type ServingOptions, storeSource } from '../serving/create-serving.js';
+import { fanOut } from '../serving/payload-hook.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { createServices, type Services } from './services.js';
@@ -19,10 +21,14 @@ export interface RunningServer {
 export async function startServer(
   config: ResolvedConfig,
   serving: Pick<ServingOptions, 'hook' | 'log' | 'workers' | 'pollMs' | 'retryFailedMs'> = {},
+  /** Live monitoring of the deployments served here; false turns it off (env MLOOP_MONITORING=off). */
+  monitoring: MonitoringOptions | false = monitoringEnv(),
 ): Promise<RunningServer> {
   const store = await openStore(config.store);
   const artifacts = openArtifactStore(config.artifacts);
-  const services = createServices(store, artifacts);
+  const services = createServices(store, artifacts, monitoring ? { monitoring } : {});
+  const ingest = monitoring ? services.monitoring.ingest : undefined;
+  const hook = fanOut([ingest, serving.hook]);
   await services.experiments.ensureDefault();
   const { manager, metrics } = createServingManager(
     storeSource(services.deployments),
@@ -32,10 +38,15 @@ export async function startServer(
       cacheDir: join(config.home, 'model-cache'),
       ...servingEnv(),
       ...serving,
+      ...(hook ? { hook } : {}),
     },
   );
   services.serving = manager;
   services.servingMetrics = metrics;
+  if (monitoring) {
+    metrics.collect(() => services.monitoring.ingest.renderMetrics());
+    services.monitoring.start();
+  }
   const uiDir = defaultUiDir();
   const ui = uiDir ? loadStaticUi(uiDir) : undefined;
   const app = createApp(services, {
@@ -63,6 +74,7 @@ export async function startServer(
     close: async () => {
       await new Promise<void>((done) => server.close(() => done()));
       await manager.close();
+      await services.monitoring.close();
       await store.close();
     },
   };

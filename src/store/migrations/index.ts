@@ -5,6 +5,7 @@ import { registryMigration } from './002-registry.js';
 import { dataMigration } from './003-data.js';
 import { servingMigration } from './004-serving.js';
 import { authMigration } from './005-auth.js';
+import { monitoringMigration } from './006-monitoring.js';
 
 /**
  * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
@@ -16,5 +17,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '005-auth': authMigration(dialect),
     '004-serving': servingMigration(),
     '003-data': dataMigration(),
+    '006-monitoring': monitoringMigration(),
   };
 }
