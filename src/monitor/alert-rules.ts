@@ -27,7 +27,7 @@ export interface Firing {
 export function breachedRules(rules: readonly AlertRule[], e: WindowEvidence): Firing[] {
   const out: Firing[] = [];
   for (const rule of rules) {
-    const found = valueOf(rule, e);
+    const found = observed(rule, e);
     if (!found) continue;
     const { value, label } = found;
     if (rule.kind === 'feature_drift' && rule.above === undefined && rule.below === undefined) {
@@ -43,12 +43,17 @@ export function breachedRules(rules: readonly AlertRule[], e: WindowEvidence): F
         message: `${label} is ${fmt(value)}, ${rule.kind === 'drift_share' ? 'at or above' : 'above'} ${fmt(rule.above)}.`,
       });
     else if (rule.below !== undefined && value < rule.below)
-      out.push({ rule, value, bound: rule.below, message: `${label} is ${fmt(value)}, below ${fmt(rule.below)}.` });
+      out.push({
+        rule,
+        value,
+        bound: rule.below,
+        message: `${label} is ${fmt(value)}, below ${fmt(rule.below)}.`,
+      });
   }
   return out;
 }
 
-function valueOf(rule: AlertRule, e: WindowEvidence): { value: number; label: string } | undefined {
+function observed(rule: AlertRule, e: WindowEvidence): { value: number; label: string } | undefined {
   const num = (v: number | null | undefined, label: string) =>
     typeof v === 'number' && Number.isFinite(v) ? { value: v, label } : undefined;
   switch (rule.kind) {
@@ -59,7 +64,9 @@ function valueOf(rule: AlertRule, e: WindowEvidence): { value: number; label: st
     case 'performance': {
       const real = num(e.performance?.[rule.metric!], rule.metric!);
       if (real) return real;
-      return rule.estimated ? num(e.estimated?.[rule.metric!], `Estimated ${rule.metric} (CBPE, no labels yet)`) : undefined;
+      return rule.estimated
+        ? num(e.estimated?.[rule.metric!], `Estimated ${rule.metric} (CBPE, no labels yet)`)
+        : undefined;
     }
     case 'bias':
       return num(e.bias?.[rule.metric!], rule.metric!);

@@ -30,7 +30,9 @@ export class MonitorConfigStore {
       .select('config')
       .where('deployment', '=', deployment)
       .executeTakeFirst();
-    return row ? { ...DEFAULT_CONFIG, ...(JSON.parse(row.config) as Partial<MonitorConfig>) } : { ...DEFAULT_CONFIG };
+    return row
+      ? { ...DEFAULT_CONFIG, ...(JSON.parse(row.config) as Partial<MonitorConfig>) }
+      : { ...DEFAULT_CONFIG };
   }
 
   /** Applies a partial update (validated) and stores the result. */

@@ -176,7 +176,8 @@ function alertRule(value: unknown, i: number): AlertRule {
   const o = requireObject(value, field);
   const allowed = ['name', 'kind', 'feature', 'metric', 'above', 'below', 'estimated'];
   const extra = Object.keys(o).find((k) => !allowed.includes(k));
-  if (extra !== undefined) throw invalid(`Unknown field ${show(extra)} in ${field}: expected ${allowed.join(', ')}.`);
+  if (extra !== undefined)
+    throw invalid(`Unknown field ${show(extra)} in ${field}: expected ${allowed.join(', ')}.`);
   const name = requireString(o.name, `${field}.name`, { max: 128 });
   if (!ALERT_KINDS.includes(o.kind as AlertKind))
     throw invalid(`Invalid ${field}.kind ${show(o.kind)}: expected one of ${ALERT_KINDS.join(', ')}.`);
@@ -192,7 +193,9 @@ function alertRule(value: unknown, i: number): AlertRule {
   if (kind === 'performance' || kind === 'bias') {
     const allowedMetrics = kind === 'performance' ? PERFORMANCE_METRICS : BIAS_METRICS;
     if (!allowedMetrics.includes(o.metric as string))
-      throw invalid(`Invalid ${field}.metric ${show(o.metric)}: expected one of ${allowedMetrics.join(', ')}.`);
+      throw invalid(
+        `Invalid ${field}.metric ${show(o.metric)}: expected one of ${allowedMetrics.join(', ')}.`,
+      );
     rule.metric = o.metric as string;
   }
   if (o.estimated !== undefined) {
@@ -220,8 +223,7 @@ function webhook(value: unknown, i: number, existing: readonly Webhook[]): Webho
   if (parsed.username || parsed.password)
     throw invalid(`Invalid ${field}.url: credentials in the URL are refused; sign with 'secret' instead.`);
   const secret =
-    optionalString(o.secret, `${field}.secret`, { max: 256 }) ??
-    existing.find((w) => w.url === url)?.secret;
+    optionalString(o.secret, `${field}.secret`, { max: 256 }) ?? existing.find((w) => w.url === url)?.secret;
   if (!secret || secret.length < 16)
     throw invalid(
       `${field}.secret is required (at least 16 characters) for the HMAC-SHA256 signature; it is kept only for a webhook already configured with the same URL.`,

@@ -106,7 +106,11 @@ export class MonitorEvaluator {
           .where('window_start', '=', start)
           .execute();
       } catch (err) {
-        this.#log('evaluation_failed', { deployment: w.deployment, windowStart: start, error: (err as Error).message });
+        this.#log('evaluation_failed', {
+          deployment: w.deployment,
+          windowStart: start,
+          error: (err as Error).message,
+        });
       }
     }
     await this.#purge(now);
@@ -135,13 +139,20 @@ export class MonitorEvaluator {
   }
 
   /** After ground truth arrived: the performance and bias rules of the windows it touched, once they are closed. */
-  async labelsArrived(windows: readonly { deployment: string; windowStart: number }[], now = Date.now()): Promise<void> {
+  async labelsArrived(
+    windows: readonly { deployment: string; windowStart: number }[],
+    now = Date.now(),
+  ): Promise<void> {
     for (const w of windows) {
       const config = await this.deps.configs.get(w.deployment);
       const end = w.windowStart + config.windowMs;
       if (end > now) continue;
       await this.evaluate(w.deployment, w.windowStart, end, now, LABEL_KINDS).catch((err: Error) =>
-        this.#log('evaluation_failed', { deployment: w.deployment, windowStart: w.windowStart, error: err.message }),
+        this.#log('evaluation_failed', {
+          deployment: w.deployment,
+          windowStart: w.windowStart,
+          error: err.message,
+        }),
       );
     }
   }
@@ -164,7 +175,8 @@ export class MonitorEvaluator {
       .limit(1)
       .executeTakeFirst();
     // Cool-down: one alert per rule per period; the same window never alerts twice for one rule.
-    if (last && (now - Number(last.created_at) < config.cooldownMs || Number(last.window_start) === start)) return;
+    if (last && (now - Number(last.created_at) < config.cooldownMs || Number(last.window_start) === start))
+      return;
     const alert: Alert = {
       id: randomBytes(16).toString('hex'),
       deployment,
@@ -211,7 +223,11 @@ export class MonitorEvaluator {
   }
 
   async #purge(now: number): Promise<void> {
-    const deployments = await this.store.db.selectFrom('monitor_predictions').select('deployment').distinct().execute();
+    const deployments = await this.store.db
+      .selectFrom('monitor_predictions')
+      .select('deployment')
+      .distinct()
+      .execute();
     for (const { deployment } of deployments) {
       const config = await this.deps.configs.get(deployment);
       await this.store.db
@@ -249,7 +265,10 @@ export async function listAlerts(
   if (filter.deployment) q = q.where('deployment', '=', filter.deployment);
   if (filter.from !== undefined) q = q.where('created_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('created_at', '<', filter.to);
-  const rows = await q.orderBy('created_at', 'desc').limit(filter.limit ?? 100).execute();
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .limit(filter.limit ?? 100)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     deployment: r.deployment,

@@ -25,7 +25,9 @@ export function parseFeedback(body: Record<string, unknown>): FeedbackItem[] {
   if ('items' in body) {
     const extra = Object.keys(body).find((k) => k !== 'items');
     if (extra !== undefined)
-      throw invalid(`Unknown field ${show(extra)} beside 'items': send one prediction's fields or a list of items.`);
+      throw invalid(
+        `Unknown field ${show(extra)} beside 'items': send one prediction's fields or a list of items.`,
+      );
     const items = optionalArray(body.items, 'items', { max: MAX_FEEDBACK_ITEMS });
     if (items.length === 0) throw invalid(`'items' is empty: send at least one {predictionId, label|value}.`);
     return items.map((item, i) => parseItem(requireObject(item, `items[${i}]`), `items[${i}].`));
@@ -39,10 +41,13 @@ function parseItem(o: Record<string, unknown>, prefix: string): FeedbackItem {
     throw invalid(`Unknown field ${show(`${prefix}${extra}`)}: expected predictionId and label (or value).`);
   const predictionId = requireString(o.predictionId, `${prefix}predictionId`, { max: 64 });
   if ('label' in o && 'value' in o)
-    throw invalid(`${prefix}label and ${prefix}value are both given: send 'label' (classes) or 'value' (regression).`);
+    throw invalid(
+      `${prefix}label and ${prefix}value are both given: send 'label' (classes) or 'value' (regression).`,
+    );
   const field = 'label' in o ? 'label' : 'value';
   const raw = o[field];
-  if (raw === undefined) throw invalid(`Missing value for required parameter '${prefix}label' (or '${prefix}value').`);
+  if (raw === undefined)
+    throw invalid(`Missing value for required parameter '${prefix}label' (or '${prefix}value').`);
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw invalid(`${prefix}${field} is an empty list.`);
   for (const v of list)
@@ -67,11 +72,21 @@ export async function recordFeedback(
   const seen = new Set<string>();
   for (const item of items) {
     if (seen.has(item.predictionId))
-      throw new MloopError('RESOURCE_CONFLICT', `Feedback for prediction ${show(item.predictionId)} appears twice in the request.`);
+      throw new MloopError(
+        'RESOURCE_CONFLICT',
+        `Feedback for prediction ${show(item.predictionId)} appears twice in the request.`,
+      );
     seen.add(item.predictionId);
   }
   const ids = [...seen];
-  const rows: { prediction_id: string; deployment: string; timestamp: number; window_start: number; output: string; label: string | null }[] = [];
+  const rows: {
+    prediction_id: string;
+    deployment: string;
+    timestamp: number;
+    window_start: number;
+    output: string;
+    label: string | null;
+  }[] = [];
   for (let i = 0; i < ids.length; i += 500)
     rows.push(
       ...(await store.db
@@ -146,7 +161,9 @@ function checkTruth(item: FeedbackItem, output: StoredOutput): void {
   if (output.task === 'regression') {
     const bad = item.truth.find((v) => typeof v !== 'number');
     if (bad !== undefined)
-      throw invalid(`Invalid value ${show(bad)} for prediction ${id}: the model is a regressor, so the ground truth is a number.`);
+      throw invalid(
+        `Invalid value ${show(bad)} for prediction ${id}: the model is a regressor, so the ground truth is a number.`,
+      );
     return;
   }
   const classes = output.classes;

@@ -36,7 +36,13 @@ interface WindowAcc {
   outputs: ColumnBuffer;
   latency: number[];
   /** Profiles of a flush that failed, written with the next one. */
-  carried?: { inputs: DataProfile; outputs: DataProfile; latency: DataProfile; requests: number; errors: number };
+  carried?: {
+    inputs: DataProfile;
+    outputs: DataProfile;
+    latency: DataProfile;
+    requests: number;
+    errors: number;
+  };
 }
 
 type Failure = { failure: true; deployment: string; model: string; version: string; timestamp: number };
@@ -124,7 +130,8 @@ export class MonitorIngest implements PayloadHook {
             this.counters.dropped++;
             continue;
           }
-          if ('failure' in item) this.#window(item.deployment, item.model, item.version, false, item.timestamp, config).errors++;
+          if ('failure' in item)
+            this.#window(item.deployment, item.model, item.version, false, item.timestamp, config).errors++;
           else this.#process(item, config);
           this.counters.processed++;
         }
@@ -325,7 +332,9 @@ export class MonitorIngest implements PayloadHook {
         .insertInto('monitor_windows')
         .values({ ...key, ...values })
         .onConflict((oc) =>
-          oc.columns(['deployment', 'window_start', 'model_version', 'shadow', 'replica']).doUpdateSet(values),
+          oc
+            .columns(['deployment', 'window_start', 'model_version', 'shadow', 'replica'])
+            .doUpdateSet(values),
         )
         .execute();
     });
@@ -344,7 +353,12 @@ export class MonitorIngest implements PayloadHook {
     const family = (name: string, help: string, type: string, value: number) =>
       `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
     return (
-      family('mloop_monitor_records_total', 'Predictions and failures handed to monitoring.', 'counter', c.received) +
+      family(
+        'mloop_monitor_records_total',
+        'Predictions and failures handed to monitoring.',
+        'counter',
+        c.received,
+      ) +
       family(
         'mloop_monitor_dropped_total',
         'Records monitoring dropped because its queue was full (serving never waits for it).',

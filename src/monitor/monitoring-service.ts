@@ -110,18 +110,29 @@ export class MonitoringService {
   async #checkReference(config: MonitorConfig): Promise<void> {
     if (!config.referenceDataset) return;
     const at = config.referenceDataset.lastIndexOf('@');
-    const v = await this.deps.datasets.get(config.referenceDataset.slice(0, at), config.referenceDataset.slice(at + 1));
+    const v = await this.deps.datasets.get(
+      config.referenceDataset.slice(0, at),
+      config.referenceDataset.slice(at + 1),
+    );
     if (!v.profile)
       throw notFound(
         `Dataset version ${show(config.referenceDataset)} has no profile, so it cannot be a reference; record a tabular version.`,
       );
   }
 
-  async windows(deployment: unknown, range: WindowRange, opts: { profiles?: boolean } = {}): Promise<WindowReport[]> {
+  async windows(
+    deployment: unknown,
+    range: WindowRange,
+    opts: { profiles?: boolean } = {},
+  ): Promise<WindowReport[]> {
     const name = validateDeploymentName(deployment, 'deployment');
     const config = await this.configs.get(name);
     return windowReports(
-      { store: this.deps.store, references: this.references, ...(this.opts.drift ? { drift: this.opts.drift } : {}) },
+      {
+        store: this.deps.store,
+        references: this.references,
+        ...(this.opts.drift ? { drift: this.opts.drift } : {}),
+      },
       name,
       config,
       range,

@@ -27,8 +27,7 @@ export interface PerformanceReport {
 
 const finite = (m: Record<string, unknown>): MetricValues => {
   const out: MetricValues = {};
-  for (const [k, v] of Object.entries(m))
-    if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
+  for (const [k, v] of Object.entries(m)) if (typeof v === 'number') out[k] = Number.isFinite(v) ? v : null;
   return out;
 };
 
@@ -115,7 +114,13 @@ export function performanceOf(
 }
 
 function compare(a: string | number, b: string | number): number {
-  return typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  return typeof a === 'number' && typeof b === 'number'
+    ? a - b
+    : String(a) < String(b)
+      ? -1
+      : String(a) > String(b)
+        ? 1
+        : 0;
 }
 
 function positiveIndex(classes: readonly (string | number)[], positive: string | null | undefined): number {
@@ -134,14 +139,21 @@ export type Calibrator = (score: number) => number;
  * calibrates, and keeps it only when it lowers the expected calibration error (10 equal-width bins) on those rows.
  * With fewer than `minRows` labeled rows the scores are used as they are.
  */
-export function fitCalibrator(scores: readonly number[], positives: readonly number[], minRows = 100): Calibrator {
+export function fitCalibrator(
+  scores: readonly number[],
+  positives: readonly number[],
+  minRows = 100,
+): Calibrator {
   const identity: Calibrator = (s) => s;
   if (scores.length < minRows) return identity;
   const order = [...scores.keys()].sort((a, b) => scores[a]! - scores[b]!);
   const blocks: { sum: number; n: number; hi: number }[] = [];
   for (const i of order) {
     blocks.push({ sum: positives[i]!, n: 1, hi: scores[i]! });
-    while (blocks.length > 1 && blocks.at(-2)!.sum / blocks.at(-2)!.n >= blocks.at(-1)!.sum / blocks.at(-1)!.n) {
+    while (
+      blocks.length > 1 &&
+      blocks.at(-2)!.sum / blocks.at(-2)!.n >= blocks.at(-1)!.sum / blocks.at(-1)!.n
+    ) {
       const last = blocks.pop()!;
       const prev = blocks.at(-1)!;
       prev.sum += last.sum;
@@ -219,7 +231,10 @@ function cbpe(
   });
   const precision = tp + fp > 0 ? tp / (tp + fp) : null;
   const recall = tp + fn > 0 ? tp / (tp + fn) : null;
-  const f1 = precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null;
+  const f1 =
+    precision !== null && recall !== null && precision + recall > 0
+      ? (2 * precision * recall) / (precision + recall)
+      : null;
   return {
     accuracy: (tp + tn) / rows,
     precision,
@@ -252,4 +267,3 @@ function expectedAuc(scores: readonly number[]): number | null {
   }
   return auc;
 }
-

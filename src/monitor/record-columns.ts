@@ -31,7 +31,8 @@ export function tensorColumns(
     if (n !== rows || n === 0) continue;
     const width = t.data.length / n;
     if (!Number.isInteger(width) || width < 1) continue;
-    const kind = t.datatype === 'BYTES' ? 'string' : isInteger(t.datatype) || t.datatype === 'BOOL' ? 'int' : 'float';
+    const kind =
+      t.datatype === 'BYTES' ? 'string' : isInteger(t.datatype) || t.datatype === 'BOOL' ? 'int' : 'float';
     if (width === 1) {
       out.push({ name: t.name, kind, values: numeric(t) });
       continue;

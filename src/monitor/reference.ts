@@ -27,8 +27,13 @@ export async function findReference(
 ): Promise<Reference | undefined> {
   if (config.referenceDataset) {
     const at = config.referenceDataset.lastIndexOf('@');
-    const v = await deps.datasets.get(config.referenceDataset.slice(0, at), config.referenceDataset.slice(at + 1));
-    return v.profile ? { dataset: `${v.name}@${v.version}`, source: 'config', profile: v.profile } : undefined;
+    const v = await deps.datasets.get(
+      config.referenceDataset.slice(0, at),
+      config.referenceDataset.slice(at + 1),
+    );
+    return v.profile
+      ? { dataset: `${v.name}@${v.version}`, source: 'config', profile: v.profile }
+      : undefined;
   }
   const mv = await deps.registry.resolveVersion(model, version).catch(() => undefined);
   if (!mv?.runId) return undefined;
@@ -40,7 +45,9 @@ export async function findReference(
       context: input.tags.find((t) => t.key === 'mlflow.data.context')?.value ?? '',
     }))
     .filter((x): x is { ref: string; context: string } => !!x.ref)
-    .sort((a, b) => Number(TRAINING_CONTEXTS.includes(b.context)) - Number(TRAINING_CONTEXTS.includes(a.context)));
+    .sort(
+      (a, b) => Number(TRAINING_CONTEXTS.includes(b.context)) - Number(TRAINING_CONTEXTS.includes(a.context)),
+    );
   for (const input of inputs) {
     const at = input.ref.lastIndexOf('@');
     const v = await deps.datasets.get(input.ref.slice(0, at), input.ref.slice(at + 1)).catch(() => undefined);
@@ -52,7 +59,10 @@ export async function findReference(
 /** Caches references per (model, version, override) for a minute: they change only when a run or config does. */
 export class ReferenceCache {
   readonly #cache = new Map<string, { at: number; value: Promise<Reference | undefined> }>();
-  constructor(private readonly deps: Deps, private readonly ttlMs = 60_000) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly ttlMs = 60_000,
+  ) {}
 
   get(model: string, version: string, config: MonitorConfig): Promise<Reference | undefined> {
     const key = `${model}\u0000${version}\u0000${config.referenceDataset ?? ''}`;

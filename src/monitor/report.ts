@@ -35,7 +35,8 @@ export async function windowReports(
   const out: WindowReport[] = [];
   for (const w of windows) {
     const reference = await deps.references.get(w.model, w.modelVersion, config).catch(() => undefined);
-    const drift = reference && deps.drift && w.inputs.rows > 0 ? deps.drift(reference.profile, w.inputs) : null;
+    const drift =
+      reference && deps.drift && w.inputs.rows > 0 ? deps.drift(reference.profile, w.inputs) : null;
     const { inputs, outputs, ...rest } = w;
     out.push({
       ...rest,

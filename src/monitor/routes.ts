@@ -14,7 +14,9 @@ export function monitorRoutes(services: () => Services): Hono {
   const api = new Hono();
   const monitoring = () => services().monitoring;
 
-  api.get('/deployments/:name/monitoring', async (c) => c.json(await monitoring().config(c.req.param('name'))));
+  api.get('/deployments/:name/monitoring', async (c) =>
+    c.json(await monitoring().config(c.req.param('name'))),
+  );
   api.patch('/deployments/:name/monitoring', async (c) => {
     const body = await readFields(c, CONFIG_FIELDS);
     return c.json(await monitoring().updateConfig(c.req.param('name'), body));
@@ -51,7 +53,8 @@ export function monitorRoutes(services: () => Services): Hono {
     const range = from || to ? parseRange(from, to) : undefined;
     const limit = optionalInt(c.req.query('maxResults'), 'maxResults', { min: 1, max: 1000 });
     if (deployment !== undefined && deployment !== '') validateDeploymentName(deployment, 'deployment');
-    else if (deployment === '') throw invalid(`Invalid deployment ${show(deployment)}: give a deployment name.`);
+    else if (deployment === '')
+      throw invalid(`Invalid deployment ${show(deployment)}: give a deployment name.`);
     const items = await monitoring().alerts({
       ...(deployment ? { deployment } : {}),
       ...(range ?? {}),

@@ -75,7 +75,9 @@ export async function resolveTarget(
 ): Promise<{ address: string; family: number }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = isIP(host);
-  const addresses = literal ? [{ address: host, family: literal }] : await lookup(host, { all: true, verbatim: true });
+  const addresses = literal
+    ? [{ address: host, family: literal }]
+    : await lookup(host, { all: true, verbatim: true });
   if (addresses.length === 0) throw new Error(`${host} does not resolve`);
   const hostAllowed = allowed.includes(host.toLowerCase());
   for (const a of addresses)
@@ -113,7 +115,12 @@ export async function deliver(
   for (let i = 1; i <= attempts; i++) {
     try {
       const status = await post(url, target, headers, payload, opts.timeoutMs ?? 5_000);
-      last = { url: hook.url, status: status < 300 ? 'delivered' : 'failed', attempts: i, httpStatus: status };
+      last = {
+        url: hook.url,
+        status: status < 300 ? 'delivered' : 'failed',
+        attempts: i,
+        httpStatus: status,
+      };
       if (status < 300 || (status !== 429 && status < 500)) return last;
     } catch (err) {
       last = { url: hook.url, status: 'failed', attempts: i, error: (err as Error).message };

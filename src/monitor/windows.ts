@@ -2,7 +2,13 @@ import { invalid, show } from '../core/errors.js';
 import { type DataProfile, mergeProfiles } from '../data/profile/profile.js';
 import type { Store } from '../store/open-store.js';
 import type { MonitorConfig } from './config.js';
-import { type Calibrator, fitCalibrator, type LabeledPrediction, type PerformanceReport, performanceOf } from './performance.js';
+import {
+  type Calibrator,
+  fitCalibrator,
+  type LabeledPrediction,
+  type PerformanceReport,
+  performanceOf,
+} from './performance.js';
 import type { StoredOutput } from './prediction-output.js';
 
 /** One window of one model version, merged over every replica that served it. */
@@ -36,17 +42,25 @@ export function parseRange(from: unknown, to: unknown, now = Date.now()): { from
     const s = String(v);
     const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
     if (!Number.isFinite(t))
-      throw invalid(`Invalid ${field} ${show(v)}: expected an ISO-8601 time (2026-01-31T12:00:00Z) or Unix milliseconds.`);
+      throw invalid(
+        `Invalid ${field} ${show(v)}: expected an ISO-8601 time (2026-01-31T12:00:00Z) or Unix milliseconds.`,
+      );
     return t;
   };
   const range = { from: time(from, 'from', now - 86_400_000), to: time(to, 'to', now) };
   if (range.from >= range.to)
-    throw invalid(`Invalid range: 'from' (${new Date(range.from).toISOString()}) must be before 'to' (${new Date(range.to).toISOString()}).`);
+    throw invalid(
+      `Invalid range: 'from' (${new Date(range.from).toISOString()}) must be before 'to' (${new Date(range.to).toISOString()}).`,
+    );
   return range;
 }
 
 /** Windows that start in [from, to), oldest first; rows of several replicas are merged. */
-export async function readWindows(store: Store, deployment: string, range: WindowRange): Promise<MergedWindow[]> {
+export async function readWindows(
+  store: Store,
+  deployment: string,
+  range: WindowRange,
+): Promise<MergedWindow[]> {
   let q = store.db
     .selectFrom('monitor_windows')
     .selectAll()

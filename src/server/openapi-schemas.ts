@@ -57,10 +57,16 @@ const MONITOR_SCHEMAS = {
         enum: ['drift_share', 'feature_drift', 'performance', 'bias', 'error_rate', 'latency_p99'],
       },
       feature: { ...str, description: 'feature_drift: the input column.' },
-      metric: { ...str, description: 'performance: accuracy, f1, roc_auc, mae, rmse, r2, …; bias: a Fairlearn metric.' },
+      metric: {
+        ...str,
+        description: 'performance: accuracy, f1, roc_auc, mae, rmse, r2, …; bias: a Fairlearn metric.',
+      },
       above: { ...num, description: 'Fires when the value is above (drift_share: at or above) this.' },
       below: { ...num, description: 'Fires when the value is below this.' },
-      estimated: { type: 'boolean', description: 'performance: use the CBPE estimate while no labels arrived.' },
+      estimated: {
+        type: 'boolean',
+        description: 'performance: use the CBPE estimate while no labels arrived.',
+      },
     },
     ['name', 'kind'],
     { closed: true },
@@ -75,7 +81,10 @@ const MONITOR_SCHEMAS = {
       probabilityOutput: strOrNull,
       positiveClass: strOrNull,
       sensitiveColumn: strOrNull,
-      referenceDataset: { ...strOrNull, description: 'name@version overriding the training data found by lineage.' },
+      referenceDataset: {
+        ...strOrNull,
+        description: 'name@version overriding the training data found by lineage.',
+      },
       cooldownMs: { type: 'integer', description: 'Quiet period of a rule after it fired.' },
       alerts: list(ref('AlertRule')),
       webhooks: list(object({ url: str }, ['url']), 20),
@@ -111,8 +120,14 @@ const MONITOR_SCHEMAS = {
       webhooks: list(
         object(
           {
-            url: { ...str, description: 'http(s) URL; private and loopback addresses only if the operator allows them.' },
-            secret: { ...str, description: 'HMAC-SHA256 key, at least 16 characters; kept when omitted for a known URL.' },
+            url: {
+              ...str,
+              description: 'http(s) URL; private and loopback addresses only if the operator allows them.',
+            },
+            secret: {
+              ...str,
+              description: 'HMAC-SHA256 key, at least 16 characters; kept when omitted for a known URL.',
+            },
           },
           ['url'],
           { closed: true },
@@ -135,7 +150,9 @@ const MONITOR_SCHEMAS = {
       errors: { type: 'integer' },
       errorRate: num,
       rows: { type: 'integer' },
-      latencyMs: { oneOf: [object({ mean: num, p50: num, p99: num }, ['mean', 'p50', 'p99']), { type: 'null' }] },
+      latencyMs: {
+        oneOf: [object({ mean: num, p50: num, p99: num }, ['mean', 'p50', 'p99']), { type: 'null' }],
+      },
       inputs: { type: 'object', description: 'The merged input profile (with profiles=true).' },
       outputs: { type: 'object', description: 'The merged output profile (with profiles=true).' },
       performance: {
@@ -172,12 +189,26 @@ const MONITOR_SCHEMAS = {
       },
       reference: {
         oneOf: [
-          object({ dataset: str, source: { type: 'string', enum: ['lineage', 'config'] } }, ['dataset', 'source']),
+          object({ dataset: str, source: { type: 'string', enum: ['lineage', 'config'] } }, [
+            'dataset',
+            'source',
+          ]),
           { type: 'null' },
         ],
       },
     },
-    ['start', 'end', 'modelVersion', 'shadow', 'requests', 'errors', 'errorRate', 'rows', 'performance', 'drift'],
+    [
+      'start',
+      'end',
+      'modelVersion',
+      'shadow',
+      'requests',
+      'errors',
+      'errorRate',
+      'rows',
+      'performance',
+      'drift',
+    ],
   ),
   MonitorWindowList: object({ items: list(ref('MonitorWindow')) }, ['items']),
   Alert: object(

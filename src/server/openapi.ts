@@ -191,15 +191,25 @@ const rangeParams = [
 /** Live monitoring (src/monitor/routes.ts). */
 const MONITOR_PATHS: OpenApiDocument['paths'] = {
   '/deployments/{name}/monitoring': {
-    get: op('getMonitorConfig', "The deployment's monitoring configuration (webhook secrets left out).", 'monitoring', {
-      params: [deploymentParam],
-      ok: [200, ref('MonitorConfig')],
-    }),
+    get: op(
+      'getMonitorConfig',
+      "The deployment's monitoring configuration (webhook secrets left out).",
+      'monitoring',
+      {
+        params: [deploymentParam],
+        ok: [200, ref('MonitorConfig')],
+      },
+    ),
     patch: op(
       'updateMonitorConfig',
       'Change monitoring settings: window, sample rate, task, sensitive column, reference, alert rules, webhooks.',
       'monitoring',
-      { params: [deploymentParam], body: 'MonitorConfigUpdate', ok: [200, ref('MonitorConfig')], notFound: true },
+      {
+        params: [deploymentParam],
+        body: 'MonitorConfigUpdate',
+        ok: [200, ref('MonitorConfig')],
+        notFound: true,
+      },
     ),
     delete: op('resetMonitorConfig', 'Return to the default monitoring configuration.', 'monitoring', {
       params: [deploymentParam],
@@ -223,10 +233,15 @@ const MONITOR_PATHS: OpenApiDocument['paths'] = {
     ),
   },
   '/deployments/{name}/monitoring/report': {
-    get: op('getMonitorReport', 'Configuration, windows and alerts of a range, as `mloop monitor report` prints them.', 'monitoring', {
-      params: [deploymentParam, ...rangeParams],
-      ok: [200, ref('MonitorReport')],
-    }),
+    get: op(
+      'getMonitorReport',
+      'Configuration, windows and alerts of a range, as `mloop monitor report` prints them.',
+      'monitoring',
+      {
+        params: [deploymentParam, ...rangeParams],
+        ok: [200, ref('MonitorReport')],
+      },
+    ),
   },
   '/feedback': {
     post: op(
@@ -237,7 +252,9 @@ const MONITOR_PATHS: OpenApiDocument['paths'] = {
         body: 'Feedback',
         ok: [201, ref('FeedbackAccepted')],
         notFound: true,
-        errors: { 409: 'Feedback for this prediction was already recorded (or appears twice in the request).' },
+        errors: {
+          409: 'Feedback for this prediction was already recorded (or appears twice in the request).',
+        },
       },
     ),
   },
@@ -246,7 +263,11 @@ const MONITOR_PATHS: OpenApiDocument['paths'] = {
       params: [
         query('deployment', { type: 'string' }, 'Only alerts of this deployment.'),
         ...rangeParams,
-        query('maxResults', { type: 'integer', minimum: 1 }, 'At most this many (default 100, at most 1000).'),
+        query(
+          'maxResults',
+          { type: 'integer', minimum: 1 },
+          'At most this many (default 100, at most 1000).',
+        ),
       ],
       ok: [200, ref('AlertList')],
     }),

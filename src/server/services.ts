@@ -3,7 +3,7 @@ import { AuditService } from '../audit/audit-service.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
 import { DatasetService } from '../data/dataset-service.js';
-import { MonitoringService, type MonitoringOptions } from '../monitor/monitoring-service.js';
+import { type MonitoringOptions, MonitoringService } from '../monitor/monitoring-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { DeploymentService } from '../serving/deployment-service.js';
 import type { ServingMetrics } from '../serving/metrics.js';

@@ -288,8 +288,16 @@ describe('OpenAPI document of /api/v1', () => {
     await call('post', '/feedback', '/feedback', { predictionId: 'doc-prediction', value: 2.5 });
     await call('post', '/feedback', '/feedback', { items: [{ predictionId: 'unknown', label: 'a' }] });
     await call('post', '/feedback', '/feedback', { predictionId: 'x', label: { a: 1 } });
-    await call('get', '/deployments/{name}/monitoring/windows', '/deployments/doc-mon/monitoring/windows?profiles=true');
-    await call('get', '/deployments/{name}/monitoring/windows', '/deployments/doc-mon/monitoring/windows?from=yesterday');
+    await call(
+      'get',
+      '/deployments/{name}/monitoring/windows',
+      '/deployments/doc-mon/monitoring/windows?profiles=true',
+    );
+    await call(
+      'get',
+      '/deployments/{name}/monitoring/windows',
+      '/deployments/doc-mon/monitoring/windows?from=yesterday',
+    );
     await call('get', '/deployments/{name}/monitoring/report', '/deployments/doc-mon/monitoring/report');
     await call('get', '/alerts', '/alerts?deployment=doc-mon');
     await call('get', '/alerts', '/alerts?maxResults=0');
