@@ -34,8 +34,8 @@ for (const backend of STORE_BACKENDS) {
         body: JSON.stringify(oneRow(x1, group)),
       });
       expect(res.status).toBe(200);
-      const body = await res.json();
-      return { id: res.headers.get('x-mloop-prediction-id')!, label: body.outputs[0].data[0] as string };
+      const body = (await res.json()) as { outputs: { data: string[] }[] };
+      return { id: res.headers.get('x-mloop-prediction-id')!, label: body.outputs[0]!.data[0]! };
     };
 
     beforeAll(async () => {

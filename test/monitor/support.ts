@@ -27,7 +27,11 @@ export async function registerClassifier(
   name: string,
 ): Promise<{ version: string; runId: string }> {
   const rows = trainingRows(400);
-  const frame = frameFrom({ x1: numeric(rows.x1), group: categorical(rows.group), y: categorical(rows.y) });
+  const frame = frameFrom({
+    x1: numeric(Float64Array.from(rows.x1)),
+    group: categorical(rows.group),
+    y: categorical(rows.y),
+  });
   const model = fitModel(frame, { learner: 'logistic', target: 'y' });
   const run = await services.runs.create({});
   const base = run.info.artifactUri.slice('mlflow-artifacts:/'.length);
