@@ -77,4 +77,4 @@ function observed(rule: AlertRule, e: WindowEvidence): { value: number; label: s
   }
 }
 
-const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
