@@ -8,7 +8,7 @@ import { uuidv7 } from '../../src/core/ids.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
 import { json, waitFor } from '../support/serving.js';
 import { STORE_BACKENDS } from '../support/stores.js';
-import { oneRow, registerClassifier, webhookReceiver } from './support.js';
+import { oneRow, registerClassifier, webhookReceiver } from './live-support.js';
 
 const SECRET = 'monitor-test-secret-0123456789';
 

@@ -1,78 +1,60 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fitModel } from '../../src/learn/fit.js';
-import { categorical, frameFrom, numeric } from '../../src/learn/frame.js';
-import { learnPackageFiles } from '../../src/learn/model-package.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { Random } from '../../src/learn/random.js';
-import type { Services } from '../../src/server/services.js';
 
-/** Training rows: y is "yes" when x1 + noise > 0; group a/b has no effect. */
-export function trainingRows(n: number, seed = 3) {
-  const r = new Random(seed);
-  const x1: number[] = [];
-  const group: string[] = [];
-  const y: string[] = [];
+/** Python (scipy import included) is slow on a busy machine: tests that call it get this much time. */
+export const PYTHON_TIMEOUT = 300_000;
+
+const SCRIPT = fileURLToPath(new URL('../python/drift_reference.py', import.meta.url));
+
+/** Runs requests through test/python/drift_reference.py (scipy + numpy re-statements of Evidently's formulas). */
+export function reference<T = any>(requests: Record<string, unknown>[]): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      inject('pythonBin'),
+      [SCRIPT],
+      { maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`drift_reference.py failed: ${stderr || err.message}`));
+        resolve(
+          JSON.parse(stdout, (_k, v) => (v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : v)) as T[],
+        );
+      },
+    );
+    child.stdin!.end(JSON.stringify(requests));
+  });
+}
+
+/** Normal(mean, sd) by Box-Muller over the learners' seeded generator, rounded to `digits` decimals (ties on purpose). */
+export function normals(r: Random, n: number, mean: number, sd: number, digits = 3): number[] {
+  const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const x = r.next() * 4 - 2;
-    x1.push(x);
-    group.push(r.next() < 0.5 ? 'a' : 'b');
-    y.push(x + (r.next() - 0.5) > 0 ? 'yes' : 'no');
+    const u = Math.max(r.next(), 1e-12);
+    const v = r.next();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    out.push(Number((mean + sd * z).toFixed(digits)));
   }
-  return { x1, group, y };
+  return out;
 }
 
-/** Trains a logistic classifier (x1, group → yes/no) with the built-in learner and registers it as a new version. */
-export async function registerClassifier(
-  services: Services,
-  name: string,
-): Promise<{ version: string; runId: string }> {
-  const rows = trainingRows(400);
-  const frame = frameFrom({
-    x1: numeric(Float64Array.from(rows.x1)),
-    group: categorical(rows.group),
-    y: categorical(rows.y),
-  });
-  const model = fitModel(frame, { learner: 'logistic', target: 'y' });
-  const run = await services.runs.create({});
-  const base = run.info.artifactUri.slice('mlflow-artifacts:/'.length);
-  for (const [path, bytes] of learnPackageFiles(model, { runId: run.info.runId }))
-    await services.artifacts.put(`${base}/model/${path}`, bytes);
-  await services.registry.createModel({ name }).catch(() => undefined);
-  const v = await services.registry.createVersion({ name, source: `runs:/${run.info.runId}/model` });
-  return { version: v.version, runId: run.info.runId };
+export function pick<T>(r: Random, n: number, values: T[], weights: number[]): T[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    let u = r.next() * total;
+    let k = 0;
+    while (k < weights.length - 1 && u >= weights[k]!) u -= weights[k++]!;
+    out.push(values[k]!);
+  }
+  return out;
 }
 
-/** An OIP request of one row. */
-export const oneRow = (x1: number, group: string) => ({
-  inputs: [
-    { name: 'x1', shape: [1, 1], datatype: 'FP32', data: [x1] },
-    { name: 'group', shape: [1, 1], datatype: 'BYTES', data: [group] },
-  ],
-});
+export { Random };
 
-export interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local HTTP server that records what it receives (webhook target). */
-export async function webhookReceiver(
-  status = 200,
-): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+/** |a − b| ≤ tol, or both the same non-finite value. */
+export function close(a: number, b: number, tol = 1e-6): boolean {
+  if (!Number.isFinite(a) || !Number.isFinite(b))
+    return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+  return Math.abs(a - b) <= tol;
 }

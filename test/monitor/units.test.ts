@@ -16,7 +16,7 @@ import { tensorColumns } from '../../src/monitor/record-columns.js';
 import { deliver, isBlockedAddress, resolveTarget, signature } from '../../src/monitor/webhooks.js';
 import type { PredictionRecord } from '../../src/serving/payload-hook.js';
 import { STORE_BACKENDS } from '../support/stores.js';
-import { webhookReceiver } from './support.js';
+import { webhookReceiver } from './live-support.js';
 
 describe('tensors to columns', () => {
   it('names the columns of a single [N,K] input by the signature and splits probabilities by class', () => {

@@ -1,0 +1,213 @@
+import { endianness } from 'node:os';
+import { DriftError } from './types.js';
+
+/**
+ * A numeric side in the form every test works on: its finite values sorted and made distinct, with the count of
+ * each. Built once per input (cached by the input's `values` array), in O(n) with a radix sort, so that one reference
+ * compared with many windows is sorted once.
+ */
+export interface NumericSample {
+  /** Distinct finite values, ascending. */
+  readonly values: Float64Array;
+  /** How many times each value occurs (its weight). */
+  readonly counts: Float64Array;
+  /** cumulative[i] = counts[0] + … + counts[i − 1]; length values.length + 1. */
+  readonly cumulative: Float64Array;
+  /** Total count of finite values. */
+  readonly n: number;
+  /** NaN and ±Infinity values (their weights, when weighted). */
+  readonly missing: number;
+}
+
+const cache = new WeakMap<Float64Array, { weights: Float64Array | undefined; sample: NumericSample }>();
+
+export function numericSample(values: Float64Array, weights?: Float64Array): NumericSample {
+  const hit = cache.get(values);
+  if (hit && hit.weights === weights) return hit.sample;
+  const sample = weights ? fromWeighted(values, weights) : fromValues(values);
+  cache.set(values, { weights, sample });
+  return sample;
+}
+
+function fromValues(input: Float64Array): NumericSample {
+  let finite = 0;
+  for (let i = 0; i < input.length; i++) if (Number.isFinite(input[i]!)) finite++;
+  const sorted = new Float64Array(finite);
+  if (finite === input.length) sorted.set(input);
+  else {
+    let k = 0;
+    for (let i = 0; i < input.length; i++) {
+      const v = input[i]!;
+      if (Number.isFinite(v)) sorted[k++] = v;
+    }
+  }
+  sortFloat64(sorted);
+  return runLengths(sorted, input.length - finite);
+}
+
+function runLengths(sorted: Float64Array, missing: number): NumericSample {
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+  const values = new Float64Array(distinct);
+  const counts = new Float64Array(distinct);
+  let k = -1;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    if (k < 0 || v !== values[k]) values[++k] = v === 0 ? 0 : v;
+    counts[k]!++;
+  }
+  return withCumulative(values, counts, sorted.length, missing);
+}
+
+function fromWeighted(values: Float64Array, weights: Float64Array): NumericSample {
+  if (weights.length !== values.length)
+    throw new DriftError(
+      'invalid-input',
+      `weights has ${weights.length} entries but values has ${values.length}; give one weight per value.`,
+    );
+  const order: number[] = [];
+  let missing = 0;
+  for (let i = 0; i < values.length; i++) {
+    const w = weights[i]!;
+    if (!(Number.isInteger(w) && w >= 0))
+      throw new DriftError(
+        'invalid-input',
+        `weights[${i}] is ${w}; weights must be non-negative integers (the count of each value).`,
+      );
+    if (w === 0) continue;
+    if (Number.isFinite(values[i]!)) order.push(i);
+    else missing += w;
+  }
+  order.sort((a, b) => values[a]! - values[b]!);
+  const distinctValues: number[] = [];
+  const distinctCounts: number[] = [];
+  let n = 0;
+  for (const i of order) {
+    const v = values[i]! === 0 ? 0 : values[i]!;
+    const w = weights[i]!;
+    n += w;
+    if (distinctValues.length && distinctValues[distinctValues.length - 1] === v)
+      distinctCounts[distinctCounts.length - 1]! += w;
+    else {
+      distinctValues.push(v);
+      distinctCounts.push(w);
+    }
+  }
+  return withCumulative(Float64Array.from(distinctValues), Float64Array.from(distinctCounts), n, missing);
+}
+
+function withCumulative(
+  values: Float64Array,
+  counts: Float64Array,
+  n: number,
+  missing: number,
+): NumericSample {
+  const cumulative = new Float64Array(values.length + 1);
+  for (let i = 0; i < values.length; i++) cumulative[i + 1] = cumulative[i]! + counts[i]!;
+  return { values, counts, cumulative, n, missing };
+}
+
+/** Number of distinct values in the union of two samples. */
+export function distinctUnion(a: NumericSample, b: NumericSample): number {
+  let i = 0;
+  let j = 0;
+  let d = 0;
+  const va = a.values;
+  const vb = b.values;
+  while (i < va.length && j < vb.length) {
+    const x = va[i]!;
+    const y = vb[j]!;
+    if (x <= y) i++;
+    if (y <= x) j++;
+    d++;
+  }
+  return d + (va.length - i) + (vb.length - j);
+}
+
+/** Index of the first value ≥ x (side = 'left'). */
+export function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first value > x (side = 'right'). */
+export function upperBound(values: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+const RADIX_MIN = 2048;
+
+/**
+ * Sorts finite doubles ascending in place: an LSD radix sort over the IEEE-754 bits in four 16-bit digits, skipping
+ * digits every value shares (integers stored as doubles have zero low mantissa bits, so usually two passes remain).
+ */
+export function sortFloat64(a: Float64Array): Float64Array {
+  const n = a.length;
+  if (n < RADIX_MIN || !LITTLE_ENDIAN) return a.sort();
+  const words = new Uint32Array(a.buffer, a.byteOffset, n * 2);
+  // Map each double to an unsigned key with the same order: flip every bit of negatives, the sign bit of positives.
+  const hist = new Uint32Array(4 * 65536);
+  for (let i = 0; i < n; i++) {
+    let lo = words[2 * i]!;
+    let hi = words[2 * i + 1]!;
+    if (hi & 0x80000000) {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+    } else hi = (hi | 0x80000000) >>> 0;
+    words[2 * i] = lo;
+    words[2 * i + 1] = hi;
+    hist[lo & 0xffff]!++;
+    hist[65536 + (lo >>> 16)]!++;
+    hist[131072 + (hi & 0xffff)]!++;
+    hist[196608 + (hi >>> 16)]!++;
+  }
+  let src: Uint32Array = words;
+  let dst: Uint32Array = new Uint32Array(n * 2);
+  for (let digit = 0; digit < 4; digit++) {
+    const base = digit * 65536;
+    const word = digit >> 1;
+    const shift = (digit & 1) * 16;
+    let trivial = false;
+    let sum = 0;
+    for (let b = 0; b < 65536; b++) {
+      const c = hist[base + b]!;
+      if (c === n) trivial = true;
+      hist[base + b] = sum;
+      sum += c;
+    }
+    if (trivial) continue;
+    for (let i = 0; i < n; i++) {
+      const lo = src[2 * i]!;
+      const hi = src[2 * i + 1]!;
+      const key = ((word === 0 ? lo : hi) >>> shift) & 0xffff;
+      const pos = hist[base + key]!++;
+      dst[2 * pos] = lo;
+      dst[2 * pos + 1] = hi;
+    }
+    [src, dst] = [dst, src];
+  }
+  if (src !== words) words.set(src);
+  for (let i = 0; i < n; i++) {
+    const hi = words[2 * i + 1]!;
+    if (hi & 0x80000000) words[2 * i + 1] = (hi & 0x7fffffff) >>> 0;
+    else {
+      words[2 * i + 1] = ~hi >>> 0;
+      words[2 * i] = ~words[2 * i]! >>> 0;
+    }
+  }
+  return a;
+}
