@@ -259,9 +259,20 @@ export function evidenceOf(r: WindowReport): WindowEvidence {
 
 export async function listAlerts(
   store: Store,
-  filter: { deployment?: string; from?: number; to?: number; limit?: number },
+  filter: {
+    deployment?: string;
+    /** Raised in [from, to). */
+    from?: number;
+    to?: number;
+    /** About windows that start in [windowFrom, windowTo). */
+    windowFrom?: number;
+    windowTo?: number;
+    limit?: number;
+  },
 ): Promise<Alert[]> {
   let q = store.db.selectFrom('monitor_alerts').selectAll();
+  if (filter.windowFrom !== undefined) q = q.where('window_start', '>=', filter.windowFrom);
+  if (filter.windowTo !== undefined) q = q.where('window_start', '<', filter.windowTo);
   if (filter.deployment) q = q.where('deployment', '=', filter.deployment);
   if (filter.from !== undefined) q = q.where('created_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('created_at', '<', filter.to);

@@ -12,7 +12,7 @@ import { type FeedbackResult, parseFeedback, recordFeedback } from './feedback.j
 import { type IngestOptions, MonitorIngest } from './ingest.js';
 import { ReferenceCache } from './reference.js';
 import { type WindowReport, windowReports } from './report.js';
-import type { DriftFn } from './window-drift.js';
+import { type DriftFn, profileDrift } from './window-drift.js';
 import type { WindowRange } from './windows.js';
 
 export interface MonitoringDeps {
@@ -28,6 +28,7 @@ export interface MonitoringOptions {
   evaluator?: EvaluatorOptions;
   /** How often closed windows are looked for (default 5 s). */
   evaluateMs?: number;
+  /** Drift of a window against its reference (default: `profileDrift`, the drift API over both profiles). */
   drift?: DriftFn;
 }
 
@@ -55,8 +56,9 @@ export class MonitoringService {
 
   constructor(
     private readonly deps: MonitoringDeps,
-    private readonly opts: MonitoringOptions = {},
+    private opts: MonitoringOptions = {},
   ) {
+    this.opts = { drift: profileDrift, ...opts };
     this.configs = new MonitorConfigStore(deps.store);
     this.references = new ReferenceCache(deps);
     this.ingest = new MonitorIngest(deps.store, deps.artifacts, this.configs, opts.ingest);
@@ -65,7 +67,7 @@ export class MonitoringService {
         store: deps.store,
         configs: this.configs,
         references: this.references,
-        ...(opts.drift ? { drift: opts.drift } : {}),
+        ...(this.opts.drift ? { drift: this.opts.drift } : {}),
       },
       opts.evaluator,
     );
@@ -145,7 +147,12 @@ export class MonitoringService {
     const [config, windows, alerts] = await Promise.all([
       this.config(name),
       this.windows(name, range),
-      listAlerts(this.deps.store, { deployment: name, from: range.from, to: range.to, limit: 1000 }),
+      listAlerts(this.deps.store, {
+        deployment: name,
+        windowFrom: range.from,
+        windowTo: range.to,
+        limit: 1000,
+      }),
     ]);
     return { deployment: name, from: range.from, to: range.to, config, windows, alerts };
   }

@@ -8,7 +8,7 @@ import { uuidv7 } from '../../src/core/ids.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
 import { json, waitFor } from '../support/serving.js';
 import { STORE_BACKENDS } from '../support/stores.js';
-import { oneRow, registerClassifier, webhookReceiver } from './live-support.js';
+import { oneRow, recordTrainingDataset, registerClassifier, webhookReceiver } from './live-support.js';
 
 const SECRET = 'monitor-test-secret-0123456789';
 
@@ -58,7 +58,8 @@ for (const backend of STORE_BACKENDS) {
         );
       a = await start(true);
       b = await start(false);
-      await registerClassifier(a.services, 'clf');
+      const { runId } = await registerClassifier(a.services, 'clf');
+      await recordTrainingDataset(a.services, runId, 'train');
       await a.services.deployments.create({ name: 'clf', model: 'models:/clf/1' });
       for (const s of [a, b]) {
         await s.services.serving!.sync();
@@ -125,6 +126,9 @@ for (const backend of STORE_BACKENDS) {
       expect(w.inputs.columns.map((c: { name: string }) => c.name).sort()).toEqual(['group', 'x1']);
       expect(w.outputs.columns.map((c: { name: string }) => c.name)).toContain('probabilities[yes]');
       expect(w.latencyMs.p99).toBeGreaterThan(0);
+      // The reference is the training data, found through lineage (version → run → dataset input).
+      expect(w.reference).toEqual({ dataset: 'train@1', source: 'lineage' });
+      expect(Object.keys(w.drift.columns).sort()).toEqual(['group', 'x1']);
       expect(w.performance).toMatchObject({
         task: 'classification',
         rows: 20,
@@ -194,6 +198,42 @@ for (const backend of STORE_BACKENDS) {
       const metrics = await (await fetch(`${a.url}/metrics`)).text();
       expect(metrics).toMatch(/^mloop_monitor_dropped_total 0$/m);
       expect(metrics).toMatch(/^mloop_monitor_processed_total \d+$/m);
+    });
+
+    it('reports drift per window against the reference and alerts on one feature', async () => {
+      await api(a, 'PATCH', '/deployments/clf/monitoring', {
+        alerts: [{ name: 'x1-drift', kind: 'feature_drift', feature: 'x1' }],
+      });
+      await waitFor(
+        async () => (await a.services.monitoring.configs.get('clf')).alerts.length === 1,
+        10_000,
+        'config',
+      );
+      await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 2000) + 20));
+      const start = Math.floor(Date.now() / 2000) * 2000;
+      for (let i = 0; i < 30; i++) await predict(a, 6 + i / 10, i % 2 ? 'a' : 'b');
+      await a.services.monitoring.ingest.drainAndFlush();
+      const res = await api(a, 'GET', `/deployments/clf/monitoring/windows?from=${start}&to=${start + 2000}`);
+      const w = res.body.items[0];
+      expect(w.requests).toBe(30);
+      expect(w.drift.columns.x1.drifted).toBe(true);
+      expect(w.drift.columns.group.drifted).toBe(false);
+      expect(w.drift.driftedColumns).toEqual(['x1']);
+      await waitFor(
+        async () =>
+          (await api(a, 'GET', '/alerts?deployment=clf')).body.items.some(
+            (x: { rule: string }) => x.rule === 'x1-drift',
+          ),
+        20_000,
+        'drift alert',
+      );
+      const report = await api(
+        a,
+        'GET',
+        `/deployments/clf/monitoring/report?from=${start}&to=${start + 2000}`,
+      );
+      expect(report.body.windows).toHaveLength(1);
+      expect(report.body.alerts.map((x: { rule: string }) => x.rule)).toContain('x1-drift');
     });
 
     it('answers bad feedback with a clear 4xx and records nothing', async () => {

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { datasetInput } from '../../src/data/lineage.js';
+import { ProfileBuilder } from '../../src/data/profile/profile.js';
 import { fitModel } from '../../src/learn/fit.js';
 import { categorical, frameFrom, numeric } from '../../src/learn/frame.js';
 import { learnPackageFiles } from '../../src/learn/model-package.js';
@@ -75,4 +79,50 @@ export async function webhookReceiver(
     received,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+/** Records the training rows as dataset version `name@N` (content + profile) and logs it as the run's training input. */
+export async function recordTrainingDataset(
+  services: Services,
+  runId: string,
+  name: string,
+): Promise<string> {
+  const rows = trainingRows(400);
+  const csv = `x1,group,y\n${rows.x1.map((x, i) => `${x},${rows.group[i]},${rows.y[i]}`).join('\n')}\n`;
+  const bytes = Buffer.from(csv);
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  await services.datasets.putContent(hash, Readable.from([bytes]));
+  const builder = new ProfileBuilder();
+  builder.add({
+    columns: [
+      { name: 'x1', type: 'float', values: Float64Array.from(rows.x1) },
+      {
+        name: 'group',
+        type: 'string',
+        codes: Int32Array.from(rows.group, (g) => (g === 'a' ? 0 : 1)),
+        dictionary: ['a', 'b'],
+      },
+      {
+        name: 'y',
+        type: 'string',
+        codes: Int32Array.from(rows.y, (g) => (g === 'no' ? 0 : 1)),
+        dictionary: ['no', 'yes'],
+      },
+    ],
+    numRows: rows.x1.length,
+    rowOffset: 0,
+  });
+  const { version } = await services.datasets.recordVersion(name, {
+    hash,
+    kind: 'file',
+    size: bytes.length,
+    files: 1,
+    rows: rows.x1.length,
+    format: 'csv',
+    sourcePath: `${name}.csv`,
+    profile: builder.build(),
+  });
+  const input = datasetInput(version, 'training');
+  await services.runs.logInputs(runId, [{ ...input, dataset: { ...input.dataset, source_type: 'mloop' } }]);
+  return `${version.name}@${version.version}`;
 }
