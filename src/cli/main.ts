@@ -8,6 +8,7 @@ import { registerDataCommand } from './data-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerModelsCommand } from './models-command.js';
+import { registerMonitorCommand } from './monitor-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerServerCommand } from './server-command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDeployCommand(program);
   registerServeCommand(program);
   registerDataCommand(program);
+  registerMonitorCommand(program);
   return program;
 }
 
