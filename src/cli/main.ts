@@ -8,7 +8,8 @@ import { registerDataCommand } from './data-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerModelsCommand } from './models-command.js';
-import { registerMonitorCommand } from './monitor-command.js';
+import { addDriftCommand, registerMonitorCommand } from './monitor-command.js';
+import { LIVE_MONITOR_COMMANDS } from './monitor-live-commands.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerServerCommand } from './server-command.js';
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
   registerDeployCommand(program);
   registerServeCommand(program);
   registerDataCommand(program);
-  registerMonitorCommand(program);
+  registerMonitorCommand(program, [addDriftCommand, ...LIVE_MONITOR_COMMANDS]);
   return program;
 }
 

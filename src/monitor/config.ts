@@ -52,6 +52,8 @@ export interface MonitorConfig {
   sensitiveColumn: string | null;
   /** `name@version` used as the reference instead of the training data found through lineage. */
   referenceDataset: string | null;
+  /** Performance and bias rules wait for at least this many labeled rows in a window (realized metrics only). */
+  minLabeledRows: number;
   /** A rule that fired is quiet for this long (per rule), unless it fires on a later window after that. */
   cooldownMs: number;
   alerts: AlertRule[];
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: Readonly<MonitorConfig> = Object.freeze({
   positiveClass: null,
   sensitiveColumn: null,
   referenceDataset: null,
+  minLabeledRows: 10,
   cooldownMs: 3_600_000,
   alerts: [],
   webhooks: [],
@@ -99,6 +102,8 @@ export function applyConfig(current: MonitorConfig, input: unknown): MonitorConf
   if ('sampleRate' in body) next.sampleRate = fraction(body.sampleRate, 'sampleRate');
   if ('retentionMs' in body)
     next.retentionMs = integer(body.retentionMs, 'retentionMs', 60_000, MAX_RETENTION);
+  if ('minLabeledRows' in body)
+    next.minLabeledRows = integer(body.minLabeledRows, 'minLabeledRows', 1, 1_000_000_000);
   if ('cooldownMs' in body) next.cooldownMs = integer(body.cooldownMs, 'cooldownMs', 0, MAX_RETENTION);
   if ('task' in body) {
     if (body.task !== null && body.task !== 'classification' && body.task !== 'regression')

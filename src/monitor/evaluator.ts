@@ -130,7 +130,7 @@ export class MonitorEvaluator {
     const rules = kinds ? config.alerts.filter((r) => kinds.has(r.kind)) : config.alerts;
     for (const report of reports) {
       if (report.shadow || rules.length === 0) continue;
-      for (const firing of breachedRules(rules, evidenceOf(report))) {
+      for (const firing of breachedRules(rules, evidenceOf(report, config.minLabeledRows))) {
         const alert = await this.#raise(deployment, config, firing, start, end, report.modelVersion, now);
         if (alert) alerts.push(alert.id);
       }
@@ -239,7 +239,8 @@ export class MonitorEvaluator {
   }
 }
 
-export function evidenceOf(r: WindowReport): WindowEvidence {
+/** What a window's rules look at; realized performance and bias only once `minLabeledRows` labels arrived. */
+export function evidenceOf(r: WindowReport, minLabeledRows = 1): WindowEvidence {
   const e: WindowEvidence = { errorRate: r.errorRate };
   if (r.latencyMs) e.latencyP99 = r.latencyMs.p99;
   if (r.drift) {
@@ -248,9 +249,10 @@ export function evidenceOf(r: WindowReport): WindowEvidence {
       Object.entries(r.drift.columns).map(([k, v]) => [k, { score: v.score, drifted: v.drifted }]),
     );
   }
-  if (r.performance?.metrics) e.performance = r.performance.metrics;
+  const labeled = (r.performance?.labeledRows ?? 0) >= minLabeledRows;
+  if (r.performance?.metrics && labeled) e.performance = r.performance.metrics;
   if (r.performance?.estimated) e.estimated = r.performance.estimated;
-  if (r.performance?.bias) {
+  if (r.performance?.bias && labeled) {
     const { column: _c, groups: _g, ...values } = r.performance.bias;
     e.bias = values;
   }

@@ -8,7 +8,11 @@ export interface WindowDrift {
   shareThreshold: number;
   drifted: boolean;
   driftedColumns: string[];
-  columns: Record<string, { method: string; score: number; threshold: number; drifted: boolean }>;
+  /** `score` is the p-value of a p-value test, else the distance; `statistic` is the test statistic itself. */
+  columns: Record<
+    string,
+    { method: string; score: number; statistic: number; threshold: number; drifted: boolean }
+  >;
   /** Columns not tested, with why (not in the reference, no values in the window, …). */
   skipped: { column: string; reason: string }[];
 }
@@ -38,7 +42,13 @@ export function profileDrift(reference: DataProfile, current: DataProfile): Wind
     columns: Object.fromEntries(
       d.columns.map((c) => [
         c.column,
-        { method: c.method, score: c.pValue ?? c.statistic, threshold: c.threshold, drifted: c.drifted },
+        {
+          method: c.method,
+          score: c.pValue ?? c.statistic,
+          statistic: c.statistic,
+          threshold: c.threshold,
+          drifted: c.drifted,
+        },
       ]),
     ),
     skipped: d.skipped,

@@ -85,6 +85,10 @@ const MONITOR_SCHEMAS = {
         ...strOrNull,
         description: 'name@version overriding the training data found by lineage.',
       },
+      minLabeledRows: {
+        type: 'integer',
+        description: 'Labels a window needs before performance and bias rules apply.',
+      },
       cooldownMs: { type: 'integer', description: 'Quiet period of a rule after it fired.' },
       alerts: list(ref('AlertRule')),
       webhooks: list(object({ url: str }, ['url']), 20),
@@ -99,6 +103,7 @@ const MONITOR_SCHEMAS = {
       'positiveClass',
       'sensitiveColumn',
       'referenceDataset',
+      'minLabeledRows',
       'cooldownMs',
       'alerts',
       'webhooks',
@@ -115,6 +120,7 @@ const MONITOR_SCHEMAS = {
       positiveClass: strOrNull,
       sensitiveColumn: strOrNull,
       referenceDataset: strOrNull,
+      minLabeledRows: { type: 'integer', minimum: 1 },
       cooldownMs: { type: 'integer', minimum: 0 },
       alerts: list(ref('AlertRule'), 100),
       webhooks: list(

@@ -179,14 +179,18 @@ for (const backend of STORE_BACKENDS) {
         { url: hook.url, status: 'delivered', attempts: 1, httpStatus: 200 },
       ]);
 
-      // The next window breaks the rule again, but the cool-down keeps it quiet.
-      const next = await predict(a, 1.5, 'a');
+      // A later window breaks the rule again (10 wrong answers), but the cool-down keeps it quiet.
+      await new Promise((r) => setTimeout(r, 2000 - (Date.now() % 2000) + 20));
+      const start2 = Math.floor(Date.now() / 2000) * 2000;
+      const next: { id: string; label: string }[] = [];
+      for (let i = 0; i < 10; i++) next.push(await predict(a, 1.5, 'a'));
       await a.services.monitoring.ingest.drainAndFlush();
-      await api(a, 'POST', '/feedback', {
-        predictionId: next.id,
-        label: next.label === 'yes' ? 'no' : 'yes',
-      });
-      await new Promise((r) => setTimeout(r, 3000));
+      const wrong = next.map((p) => ({ predictionId: p.id, label: p.label === 'yes' ? 'no' : 'yes' }));
+      expect((await api(a, 'POST', '/feedback', { items: wrong })).status).toBe(201);
+      const again2 = await a.services.monitoring.evaluator.evaluate('clf', start2, start2 + 2000);
+      expect(again2.versions[0]!.performance!.metrics!.accuracy).toBe(0);
+      expect(again2.alerts).toEqual([]);
+      await new Promise((r) => setTimeout(r, 2500));
       expect((await api(a, 'GET', '/alerts?deployment=clf')).body.items).toHaveLength(1);
       expect(hook.received).toHaveLength(1);
 
