@@ -163,6 +163,7 @@ async function run(
         const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
         if (bad.length) throw new Error(`monitoring ${key}: non-2xx answers ${JSON.stringify(r.statuses)}`);
         runs[key].push(r);
+        log(`  → ${Math.round(r.throughput)} req/s, p99 ${r.p99.toFixed(1)} ms`);
       }
     }
     const median = (list: LoadResult[]) =>
@@ -173,7 +174,8 @@ async function run(
     const dropped = Number(/^mloop_monitor_dropped_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     const processed = Number(/^mloop_monitor_processed_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     const ratio = onR.throughput / offR.throughput;
-    const note = `median of ${ROUNDS} interleaved ${seconds}s runs; records processed ${processed}, dropped ${dropped}`;
+    const each = (k: 'off' | 'on') => runs[k].map((x) => Math.round(x.throughput)).join('/');
+    const note = `median of ${ROUNDS} interleaved ${seconds}s runs (off ${each('off')}, on ${each('on')} req/s); records processed ${processed}, dropped ${dropped}`;
     return [
       {
         bench: 'monitoring',
