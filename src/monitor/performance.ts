@@ -34,7 +34,14 @@ const finite = (m: Record<string, unknown>): MetricValues => {
 /** Realized, estimated and bias metrics of one window's predictions. */
 export function performanceOf(
   predictions: readonly LabeledPrediction[],
-  opts: { positiveClass?: string | null; sensitiveColumn?: string | null; calibration?: Calibrator } = {},
+  opts: {
+    positiveClass?: string | null;
+    sensitiveColumn?: string | null;
+    /** Rows predicted in the window (labeled or not); default: the rows of `predictions`. */
+    rows?: number;
+    /** The CBPE estimate of the window, computed from its profile. */
+    estimated?: MetricValues | null;
+  } = {},
 ): PerformanceReport | null {
   const first = predictions[0];
   if (!first) return null;
@@ -65,7 +72,7 @@ export function performanceOf(
       labeledRows > 0
         ? finite({ ...regressionMetrics(Float64Array.from(yTrue, Number), Float64Array.from(yPred, Number)) })
         : null;
-    return { task, rows, labeledRows, metrics, estimated: null, bias: null };
+    return { task, rows: opts.rows ?? rows, labeledRows, metrics, estimated: null, bias: null };
   }
   const cls = classes ?? [...new Set([...yTrue, ...yPred])].sort(compare);
   const positive = positiveIndex(cls, opts.positiveClass);
@@ -109,8 +116,7 @@ export function performanceOf(
       }
     }
   }
-  const estimated = cbpe(predictions, cls, positive, opts.calibration);
-  return { task, rows, labeledRows, metrics, estimated, bias };
+  return { task, rows: opts.rows ?? rows, labeledRows, metrics, estimated: opts.estimated ?? null, bias };
 }
 
 function compare(a: string | number, b: string | number): number {
@@ -186,49 +192,41 @@ function ece(scores: readonly number[], positives: readonly number[], f: Calibra
 }
 
 /**
- * Confidence-based performance estimation (NannyML CBPE, binary): with calibrated probability p of the positive
- * class, each row adds p to TP (predicted positive) or FN (predicted negative), and 1 − p to FP or TN. Metrics of
- * that expected confusion matrix; ROC AUC from the expected TPR/FPR curve over the sorted scores. Multiclass: the
- * expected accuracy, the mean probability of the predicted class.
+ * Confidence-based performance estimation (NannyML CBPE), binary: with calibrated probability p of the positive
+ * class, each row adds p to TP (predicted positive) or FN (predicted negative), and 1 − p to FP or TN. Metrics of that
+ * expected confusion matrix; ROC AUC from the expected TPR/FPR curve over the sorted scores. The scores come with
+ * weights (the items of a window's KLL sketch of the positive-class probability), so the estimate costs the size of
+ * the sketch, not the traffic. The predicted class is the argmax of the two probabilities: positive when p > 0.5, or
+ * p ≥ 0.5 when the positive class comes first (argmax keeps the first of a tie).
  */
-function cbpe(
-  predictions: readonly LabeledPrediction[],
-  classes: readonly (string | number)[],
-  positive: number,
+export function cbpe(
+  scores: readonly number[],
+  weights: readonly number[],
+  positiveFirst: boolean,
   calibration: Calibrator = (s) => s,
 ): MetricValues | null {
-  const scores: number[] = [];
-  const predictedPositive: number[] = [];
-  let expectedCorrect = 0;
-  let rows = 0;
-  for (const p of predictions) {
-    const o = p.output;
-    if (!o.p || !o.classes || o.classes.length !== classes.length) continue;
-    for (let i = 0; i < o.y.length; i++) {
-      const row = o.p[i]!;
-      const predicted = classes.findIndex((c) => String(c) === String(o.y[i]));
-      if (predicted < 0) continue;
-      rows++;
-      expectedCorrect += row[predicted]!;
-      scores.push(calibration(row[positive]!));
-      predictedPositive.push(predicted === positive ? 1 : 0);
-    }
-  }
-  if (rows === 0) return null;
-  if (classes.length > 2) return { accuracy: expectedCorrect / rows };
   let tp = 0;
   let fp = 0;
   let fn = 0;
   let tn = 0;
-  scores.forEach((p, i) => {
-    if (predictedPositive[i]) {
-      tp += p;
-      fp += 1 - p;
+  let rows = 0;
+  const calibrated: { p: number; w: number }[] = [];
+  scores.forEach((raw, i) => {
+    if (!Number.isFinite(raw)) return;
+    const w = weights[i] ?? 1;
+    const p = calibration(raw);
+    const predictedPositive = positiveFirst ? raw >= 0.5 : raw > 0.5;
+    rows += w;
+    calibrated.push({ p, w });
+    if (predictedPositive) {
+      tp += w * p;
+      fp += w * (1 - p);
     } else {
-      fn += p;
-      tn += 1 - p;
+      fn += w * p;
+      tn += w * (1 - p);
     }
   });
+  if (rows === 0) return null;
   const precision = tp + fp > 0 ? tp / (tp + fp) : null;
   const recall = tp + fn > 0 ? tp / (tp + fn) : null;
   const f1 =
@@ -241,26 +239,26 @@ function cbpe(
     recall,
     f1,
     specificity: tn + fp > 0 ? tn / (tn + fp) : null,
-    roc_auc: expectedAuc(scores),
+    roc_auc: expectedAuc(calibrated),
   };
 }
 
 /** ROC AUC of the expected curve: sorted by score, each row is p of a positive and 1 − p of a negative. */
-function expectedAuc(scores: readonly number[]): number | null {
-  const sorted = [...scores].sort((a, b) => b - a);
+function expectedAuc(items: readonly { p: number; w: number }[]): number | null {
+  const sorted = [...items].sort((a, b) => b.p - a.p);
   let pos = 0;
   let neg = 0;
-  for (const p of sorted) {
-    pos += p;
-    neg += 1 - p;
+  for (const { p, w } of sorted) {
+    pos += w * p;
+    neg += w * (1 - p);
   }
   if (pos === 0 || neg === 0) return null;
   let tpr = 0;
   let fpr = 0;
   let auc = 0;
-  for (const p of sorted) {
-    const nextTpr = tpr + p / pos;
-    const nextFpr = fpr + (1 - p) / neg;
+  for (const { p, w } of sorted) {
+    const nextTpr = tpr + (w * p) / pos;
+    const nextFpr = fpr + (w * (1 - p)) / neg;
     auc += ((nextFpr - fpr) * (tpr + nextTpr)) / 2;
     tpr = nextTpr;
     fpr = nextFpr;

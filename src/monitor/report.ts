@@ -3,7 +3,13 @@ import type { MonitorConfig } from './config.js';
 import type { PerformanceReport } from './performance.js';
 import type { ReferenceCache } from './reference.js';
 import type { DriftFn, WindowDrift } from './window-drift.js';
-import { type MergedWindow, readPerformance, readWindows, type WindowRange, windowKey } from './windows.js';
+import {
+  type MergedWindow,
+  readLabeled,
+  readWindows,
+  type WindowRange,
+  windowPerformance,
+} from './windows.js';
 
 export interface WindowReport extends Omit<MergedWindow, 'inputs' | 'outputs'> {
   inputs?: MergedWindow['inputs'];
@@ -28,9 +34,9 @@ export async function windowReports(
   range: WindowRange,
   opts: { profiles?: boolean } = {},
 ): Promise<WindowReport[]> {
-  const [windows, performance] = await Promise.all([
+  const [windows, labeled] = await Promise.all([
     readWindows(deps.store, deployment, range),
-    readPerformance(deps.store, deployment, range, config),
+    readLabeled(deps.store, deployment, range, config),
   ]);
   const out: WindowReport[] = [];
   for (const w of windows) {
@@ -41,7 +47,7 @@ export async function windowReports(
     out.push({
       ...rest,
       ...(opts.profiles ? { inputs, outputs } : {}),
-      performance: performance.get(windowKey(w.start, w.modelVersion, w.shadow)) ?? null,
+      performance: windowPerformance(w, labeled, config),
       drift,
       reference: reference ? { dataset: reference.dataset, source: reference.source } : null,
     });

@@ -4,8 +4,10 @@ import type { Store } from '../store/open-store.js';
 import type { MonitorConfig } from './config.js';
 import {
   type Calibrator,
+  cbpe,
   fitCalibrator,
   type LabeledPrediction,
+  type MetricValues,
   type PerformanceReport,
   performanceOf,
 } from './performance.js';
@@ -116,37 +118,48 @@ export async function readWindows(
   });
 }
 
-/** Performance per window (key `start/version/shadow`) from the stored predictions and their ground truth. */
-export async function readPerformance(
+/** Labeled predictions per window (key `start/version/shadow`) and a CBPE calibrator per model version. */
+export interface LabeledWindows {
+  windows: Map<string, LabeledPrediction[]>;
+  calibrators: Map<string, Calibrator>;
+}
+
+/**
+ * The predictions of a range whose ground truth arrived (only those: the rest of the traffic is in the profiles), and
+ * per model version an isotonic calibrator of the positive-class score fitted on them (binary classifiers).
+ */
+export async function readLabeled(
   store: Store,
   deployment: string,
   range: WindowRange,
   config: MonitorConfig,
-): Promise<Map<string, PerformanceReport>> {
+): Promise<LabeledWindows> {
   let q = store.db
     .selectFrom('monitor_predictions')
     .select(['window_start', 'model_version', 'shadow', 'output', 'groups', 'label'])
     .where('deployment', '=', deployment)
     .where('window_start', '>=', range.from)
-    .where('window_start', '<', range.to);
+    .where('window_start', '<', range.to)
+    .where('label', 'is not', null);
   if (range.modelVersion !== undefined) q = q.where('model_version', '=', range.modelVersion);
   const rows = await q.execute();
-  const groups = new Map<string, LabeledPrediction[]>();
+  const windows = new Map<string, LabeledPrediction[]>();
   const calibrationData = new Map<string, { scores: number[]; positives: number[] }>();
   for (const r of rows) {
     const key = windowKey(Number(r.window_start), r.model_version, Number(r.shadow) === 1);
-    const p: LabeledPrediction = { output: JSON.parse(r.output) as StoredOutput };
-    if (r.label) p.label = JSON.parse(r.label);
+    const p: LabeledPrediction = {
+      output: JSON.parse(r.output) as StoredOutput,
+      label: JSON.parse(r.label!),
+    };
     if (r.groups) p.groups = JSON.parse(r.groups);
-    let list = groups.get(key);
+    let list = windows.get(key);
     if (!list) {
       list = [];
-      groups.set(key, list);
+      windows.set(key, list);
     }
     list.push(p);
-    // Calibration data per version: labeled rows of binary classifiers over the whole range.
     const o = p.output;
-    if (p.label && o.p && o.classes?.length === 2) {
+    if (o.p && o.classes?.length === 2) {
       const positive = positiveOf(o.classes, config.positiveClass);
       const cal = calibrationData.get(r.model_version) ?? { scores: [], positives: [] };
       calibrationData.set(r.model_version, cal);
@@ -160,24 +173,60 @@ export async function readPerformance(
   }
   const calibrators = new Map<string, Calibrator>();
   for (const [version, d] of calibrationData) calibrators.set(version, fitCalibrator(d.scores, d.positives));
-  const out = new Map<string, PerformanceReport>();
-  for (const [key, list] of groups) {
-    const version = key.split('/')[1]!;
-    const calibration = calibrators.get(version);
-    const report = performanceOf(list, {
+  return { windows, calibrators };
+}
+
+/**
+ * CBPE of a window from its output profile: the KLL sketch of the positive class's probability column
+ * (`probabilities[<class>]`, two such columns: a binary classifier). Null when the outputs have no such pair.
+ */
+export function estimateFromProfile(
+  outputs: DataProfile,
+  config: MonitorConfig,
+  calibration?: Calibrator,
+): MetricValues | null {
+  const prefix = `${config.probabilityOutput ?? 'probabilities'}[`;
+  const columns = outputs.columns.filter((c) => c.name.startsWith(prefix) && c.name.endsWith(']'));
+  if (columns.length !== 2) return null;
+  const classes = columns.map((c) => c.name.slice(prefix.length, -1));
+  const positive = positiveOf(classes, config.positiveClass);
+  const state = columns[positive]!.quantiles;
+  if (!state) return null;
+  const scores: number[] = [];
+  const weights: number[] = [];
+  state.levels.forEach((items, h) => {
+    for (const v of items) {
+      scores.push(v);
+      weights.push(2 ** h);
+    }
+  });
+  return cbpe(scores, weights, positive === 0, calibration);
+}
+
+/** The performance report of one window from its labeled predictions and its CBPE estimate. */
+export function windowPerformance(
+  window: MergedWindow,
+  labeled: LabeledWindows,
+  config: MonitorConfig,
+): PerformanceReport | null {
+  const estimated = estimateFromProfile(window.outputs, config, labeled.calibrators.get(window.modelVersion));
+  const list = labeled.windows.get(windowKey(window.start, window.modelVersion, window.shadow));
+  if (list?.length)
+    return performanceOf(list, {
       positiveClass: config.positiveClass,
       sensitiveColumn: config.sensitiveColumn,
-      ...(calibration ? { calibration } : {}),
+      rows: window.rows,
+      estimated,
     });
-    if (report) out.set(key, report);
-  }
-  return out;
+  if (!estimated) return null;
+  return { task: 'classification', rows: window.rows, labeledRows: 0, metrics: null, estimated, bias: null };
 }
 
 export const windowKey = (start: number, version: string, shadow: boolean): string =>
   `${start}/${version}/${shadow ? 1 : 0}`;
 
 function positiveOf(classes: readonly (string | number)[], positive: string | null): number {
+  // The second class by default, as the learners' binary metrics.
   const i = positive === null ? -1 : classes.findIndex((c) => String(c) === positive);
   return i >= 0 ? i : 1;
 }

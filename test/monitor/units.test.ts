@@ -11,9 +11,10 @@ import { ColumnBuffer } from '../../src/monitor/column-buffer.js';
 import { applyConfig, DEFAULT_CONFIG } from '../../src/monitor/config.js';
 import { MonitorConfigStore } from '../../src/monitor/config-store.js';
 import { MonitorIngest } from '../../src/monitor/ingest.js';
-import { performanceOf } from '../../src/monitor/performance.js';
+import { cbpe, performanceOf } from '../../src/monitor/performance.js';
 import { tensorColumns } from '../../src/monitor/record-columns.js';
 import { deliver, isBlockedAddress, resolveTarget, signature } from '../../src/monitor/webhooks.js';
+import { estimateFromProfile } from '../../src/monitor/windows.js';
 import type { PredictionRecord } from '../../src/serving/payload-hook.js';
 import { STORE_BACKENDS } from '../support/stores.js';
 import { webhookReceiver } from './live-support.js';
@@ -125,22 +126,31 @@ describe('alert rules', () => {
 });
 
 describe('performance', () => {
-  it('estimates binary performance with CBPE from the scores alone', () => {
-    // Perfectly calibrated scores: 0.9 for predicted "yes", 0.2 for predicted "no".
-    const output = (p: number) => ({
-      task: 'classification' as const,
-      y: [p >= 0.5 ? 'yes' : 'no'],
-      classes: ['no', 'yes'],
-      p: [[1 - p, p]],
-    });
-    const preds = [...Array(10).fill(0.9), ...Array(10).fill(0.2)].map((p) => ({ output: output(p) }));
-    const r = performanceOf(preds)!;
+  it('estimates binary performance with CBPE from weighted scores alone', () => {
+    // Perfectly calibrated scores: 10 rows at 0.9 (predicted "yes"), 10 at 0.2 (predicted "no").
+    const est = cbpe([0.9, 0.2], [10, 10], false)!;
     // Expected TP 9, FP 1, FN 2, TN 8.
-    expect(r.estimated!.accuracy).toBeCloseTo(17 / 20, 12);
-    expect(r.estimated!.precision).toBeCloseTo(0.9, 12);
-    expect(r.estimated!.recall).toBeCloseTo(9 / 11, 12);
-    expect(r.metrics).toBeNull();
-    expect(r.labeledRows).toBe(0);
+    expect(est.accuracy).toBeCloseTo(17 / 20, 12);
+    expect(est.precision).toBeCloseTo(0.9, 12);
+    expect(est.recall).toBeCloseTo(9 / 11, 12);
+    expect(est.specificity).toBeCloseTo(8 / 9, 12);
+    // Expected ROC curve: (0,0) → (1/9, 9/11) → (1,1).
+    expect(est.roc_auc).toBeCloseTo(((1 / 9) * (9 / 11)) / 2 + (8 / 9) * ((9 / 11 + 1) / 2), 12);
+    // The same from a window's output profile: the KLL sketch of probabilities[yes] holds the 20 values exactly.
+    const b = new ProfileBuilder();
+    const yes = Float64Array.from([...Array(10).fill(0.9), ...Array(10).fill(0.2)]);
+    b.add({
+      columns: [
+        { name: 'probabilities[no]', type: 'float', values: yes.map((p) => 1 - p) },
+        { name: 'probabilities[yes]', type: 'float', values: yes },
+      ],
+      numRows: 20,
+      rowOffset: 0,
+    });
+    expect(estimateFromProfile(b.build(), DEFAULT_CONFIG)!.accuracy).toBeCloseTo(17 / 20, 12);
+    // With "no" as the positive class the estimate is of that class.
+    const no = estimateFromProfile(b.build(), { ...DEFAULT_CONFIG, positiveClass: 'no' })!;
+    expect(no.precision).toBeCloseTo(8 / 10, 12);
   });
 
   it('computes regression metrics once values arrive', () => {
