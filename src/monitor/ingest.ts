@@ -124,8 +124,14 @@ export class MonitorIngest implements PayloadHook {
     try {
       while (this.#queue.length > 0) {
         const chunk = this.#queue.splice(0, this.#chunk);
+        // One config lookup per deployment per chunk, not one await per record.
+        const configs = new Map<string, MonitorConfig | undefined>();
         for (const item of chunk) {
-          const config = await this.configs.get(item.deployment).catch(() => undefined);
+          let config = configs.get(item.deployment);
+          if (!configs.has(item.deployment)) {
+            config = await this.configs.get(item.deployment).catch(() => undefined);
+            configs.set(item.deployment, config);
+          }
           if (!config) {
             this.counters.dropped++;
             continue;
