@@ -1,7 +1,8 @@
 /** All benchmarks (bench/serving.ts runs on its own): `npm run bench -- [--backend sqlite|postgres|all] [--seconds N] [--runs N] [--json]`. */
+import { driftBench } from './drift.js';
 import { ingestBench } from './ingest.js';
 import { runBenches } from './lib/runner.js';
 import { monitoringBench } from './monitoring.js';
 import { searchBench } from './search.js';
 
-await runBenches([ingestBench, searchBench, monitoringBench], process.argv.slice(2));
+await runBenches([ingestBench, searchBench, driftBench, monitoringBench], process.argv.slice(2));

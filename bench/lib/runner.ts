@@ -11,6 +11,8 @@ export interface Bench {
   readonly name: string;
   readonly title: string;
   run(backends: Backends, backend: BackendName, args: BenchArgs, log: Log): Promise<ResultRow[]>;
+  /** Uses no store: run once (on the first selected backend's turn), not once per backend. */
+  readonly backendless?: boolean;
 }
 
 /** Progress goes to stderr, so that `--json` leaves stdout holding one JSON document. */
@@ -29,7 +31,7 @@ export async function runBenches(benches: readonly Bench[], argv: readonly strin
   try {
     for (const bench of benches) {
       const rows: ResultRow[] = [];
-      for (const backend of args.backends) {
+      for (const backend of bench.backendless ? args.backends.slice(0, 1) : args.backends) {
         log(`${bench.name} on ${backend} …`);
         rows.push(...(await bench.run(backends, backend, args, log)));
       }

@@ -18,7 +18,8 @@ export interface ResultRow {
 
 export function formatNumber(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  const digits = unit === 'ms' || unit === 'µs' ? (value < 10 ? 2 : 1) : 0;
+  if (unit === '' && value !== 0 && Math.abs(value) < 0.01) return value.toExponential(1);
+  const digits = unit === 'ms' || unit === 'µs' || unit === 's' ? (value < 10 ? 2 : 1) : 0;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 }
 

@@ -11,6 +11,7 @@ import {
   driftInputsFromBatches,
   OTHER_VALUES,
 } from '../../src/monitor/drift/index.js';
+import { numericSample, sortFloat64 } from '../../src/monitor/drift/sample.js';
 import { normals, pick, Random } from './support.js';
 
 const num = (
@@ -175,7 +176,7 @@ describe('dataset drift', () => {
       ['b', 'hellinger', 0.1],
       ['c', 'psi', 0.1],
     ]);
-    const some = datasetDrift(ref, cur, { columns: ['c', 'a'] });
+    const some = datasetDrift(ref, cur, { columns: ['c', 'a', 'c'] });
     expect(some.columns.map((c) => c.column)).toEqual(['c', 'a']);
   });
 
@@ -215,6 +216,16 @@ describe('dataset drift', () => {
     const r = datasetDrift(ref, cur, { method: 'wasserstein' });
     expect(r.columns.map((c) => c.column)).toEqual(['ok']);
     expect(r).toMatchObject({ driftedColumns: 0, share: 0, drifted: false });
+    expect(Object.fromEntries(r.skipped.map((s) => [s.column, s.code]))).toEqual({
+      only_ref: 'missing-column',
+      only_cur: 'missing-column',
+      empty_cur: 'empty-current',
+      all_missing: 'empty-reference',
+      mixed: 'type-mismatch',
+      ids: 'too-many-categories',
+      when: 'timestamp-column',
+      word: 'method-not-applicable',
+    });
     const reasons = Object.fromEntries(r.skipped.map((s) => [s.column, s.reason]));
     expect(reasons).toEqual({
       only_ref: 'column "only_ref" is only in the reference data.',
@@ -454,5 +465,48 @@ describe('inputs from batches and from profiles', () => {
     expect(city.approximate).toMatch(
       /^rebuilt from the frequent-items summary \(\d+ values kept of about \d+; each count at most \d+ low; \d+ rows in "\(other values\)"\)$/,
     );
+  });
+});
+
+describe('numeric samples', () => {
+  it('radix-sorts doubles exactly as a comparison sort does, signs, zeros, subnormals and extremes included', () => {
+    const r = new Random(3);
+    const special = [
+      0,
+      -0,
+      5e-324,
+      -5e-324,
+      2.2250738585072014e-308,
+      -Number.MAX_VALUE,
+      Number.MAX_VALUE,
+      1,
+      -1,
+    ];
+    const values = Float64Array.from({ length: 50_000 }, (_, i) =>
+      i < special.length ? special[i]! : (r.next() - 0.5) * 10 ** Math.floor(r.next() * 40 - 20),
+    );
+    const expected = Array.from(values).sort((a, b) => a - b);
+    const sorted = sortFloat64(values.slice());
+    expect(Array.from(sorted).map((v) => (v === 0 ? 0 : v))).toEqual(expected.map((v) => (v === 0 ? 0 : v)));
+  });
+
+  it('gives the same sample by hash count (few distinct values) and by sorting (many)', () => {
+    const r = new Random(4);
+    const few = Float64Array.from({ length: 100_000 }, () => Math.floor(r.next() * 50) - 25);
+    few[7] = Number.NaN;
+    few[8] = Number.NEGATIVE_INFINITY;
+    const many = Float64Array.from({ length: 100_000 }, () => r.next());
+    for (const values of [few, many]) {
+      const sample = numericSample(values);
+      const finite = Array.from(values).filter(Number.isFinite);
+      const sorted = [...new Set(finite)].sort((a, b) => a - b);
+      expect(Array.from(sample.values)).toEqual(sorted);
+      expect(sample.n).toBe(finite.length);
+      expect(sample.missing).toBe(values.length - finite.length);
+      expect(sample.cumulative.at(-1)).toBe(finite.length);
+      const counts = new Map<number, number>();
+      for (const v of finite) counts.set(v, (counts.get(v) ?? 0) + 1);
+      expect(Array.from(sample.counts)).toEqual(sorted.map((v) => counts.get(v)));
+    }
   });
 });

@@ -48,7 +48,7 @@ export function datasetDrift(
     checkFinite(t, `thresholds[${JSON.stringify(column)}]`);
 
   const named = opts.columns ? new Set(opts.columns) : undefined;
-  const names = opts.columns ?? [...new Set([...reference.keys(), ...current.keys()])];
+  const names = [...new Set(opts.columns ?? [...reference.keys(), ...current.keys()])];
   const columns: ColumnDrift[] = [];
   const skipped: DatasetDrift['skipped'] = [];
   for (const column of names) {
@@ -57,6 +57,7 @@ export function datasetDrift(
     if (!r || !c) {
       skipped.push({
         column,
+        code: 'missing-column',
         reason:
           !r && !c
             ? `column "${column}" is in neither the reference nor the current data.`
@@ -89,7 +90,7 @@ export function datasetDrift(
       if (!(err instanceof DriftError) || !SKIP_REASONS.has(err.reason)) throw err;
       // A method named for this very column that does not fit it is the caller's error, not a skip.
       if (err.reason === 'method-not-applicable' && opts.methods?.[column]) throw err;
-      skipped.push({ column, reason: err.message });
+      skipped.push({ column, code: err.reason, reason: err.message });
     }
   }
   const driftedColumns = columns.filter((c) => c.drifted).length;

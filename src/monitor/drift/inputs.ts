@@ -10,7 +10,8 @@ import type { DriftInput } from './types.js';
  */
 class ColumnValues {
   kind: 'none' | 'numeric' | 'categorical' = 'none';
-  values = new Float64Array(1024);
+  /** The batches' number arrays, by reference until `input()` joins them (readers make a fresh array per batch). */
+  chunks: Float64Array[] = [];
   length = 0;
   integer = true;
   timestamp = false;
@@ -51,30 +52,35 @@ class ColumnValues {
   }
 
   private pushNumbers(values: Float64Array): void {
-    if (this.length + values.length > this.values.length) {
-      let capacity = this.values.length * 2;
-      while (capacity < this.length + values.length) capacity *= 2;
-      const grown = new Float64Array(capacity);
-      grown.set(this.values.subarray(0, this.length));
-      this.values = grown;
-    }
-    this.values.set(values, this.length);
+    this.chunks.push(values);
+    this.length += values.length;
     if (this.integer)
       for (let i = 0; i < values.length; i++)
         if (Number.isNaN(values[i]!)) {
           this.integer = false;
           break;
         }
-    this.length += values.length;
+  }
+
+  /** All numbers so far in one array (the chunks joined once, at the end). */
+  private numbers(): Float64Array {
+    if (this.chunks.length === 1) return this.chunks[0]!.slice();
+    const out = new Float64Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 
   private toCategorical(): void {
     if (this.kind === 'categorical') return;
-    if (this.kind === 'numeric') this.countNumbers(this.values, 0, this.length);
+    if (this.kind === 'numeric') for (const c of this.chunks) this.countNumbers(c, 0, c.length);
     this.missing += this.pendingMissing;
     this.pendingMissing = 0;
     this.kind = 'categorical';
-    this.values = new Float64Array(0);
+    this.chunks = [];
     this.length = 0;
   }
 
@@ -117,7 +123,7 @@ class ColumnValues {
     if (this.kind === 'numeric')
       return {
         kind: 'numeric',
-        values: this.values.slice(0, this.length),
+        values: this.numbers(),
         ...(this.integer ? { integer: true } : {}),
         ...(this.timestamp ? { timestamp: true } : {}),
       };
@@ -128,6 +134,8 @@ class ColumnValues {
 /**
  * Gathers drift inputs from a table's batches (`readBatches` of any format): numbers (int, float, timestamp) as numeric
  * inputs, strings and booleans as categorical counts. A column missing from some batches counts as missing there.
+ * The batches' number arrays are referenced (not copied) until the call returns, so a source must not reuse one array
+ * for two batches (the table readers never do).
  * `columns` keeps only those columns (in that order; ones the table lacks are absent from the result).
  */
 export async function driftInputsFromBatches(

@@ -30,6 +30,11 @@ export function numericSample(values: Float64Array, weights?: Float64Array): Num
 }
 
 function fromValues(input: Float64Array): NumericSample {
+  return countDistinct(input, Math.max(4096, input.length >>> 4)) ?? fromSorted(input);
+}
+
+/** Sorts the finite values (radix sort), then counts runs: for columns with many distinct values. */
+function fromSorted(input: Float64Array): NumericSample {
   let finite = 0;
   for (let i = 0; i < input.length; i++) if (Number.isFinite(input[i]!)) finite++;
   const sorted = new Float64Array(finite);
@@ -43,6 +48,81 @@ function fromValues(input: Float64Array): NumericSample {
   }
   sortFloat64(sorted);
   return runLengths(sorted, input.length - finite);
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/**
+ * Counts the distinct finite values in one pass over an open-addressing table keyed by the value's bits, then sorts
+ * only the distinct values: for the common low-cardinality column (integers, codes, rounded measurements) this is far
+ * cheaper than sorting every value. Gives up (null) once there are more than `limit` distinct values.
+ */
+function countDistinct(input: Float64Array, limit: number): NumericSample | null {
+  let capacity = 4096;
+  let keys = new Float64Array(capacity);
+  let counts = new Float64Array(capacity);
+  let used = new Uint8Array(capacity);
+  let mask = capacity - 1;
+  let size = 0;
+  let missing = 0;
+  for (let i = 0; i < input.length; i++) {
+    let x = input[i]!;
+    if (!Number.isFinite(x)) {
+      missing++;
+      continue;
+    }
+    if (x === 0) x = 0;
+    f64[0] = x;
+    const h = Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x27d4eb2d), 0x9e3779b1);
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      if (!used[slot]) {
+        used[slot] = 1;
+        keys[slot] = x;
+        counts[slot] = 1;
+        if (++size > limit) return null;
+        if (size * 2 > capacity) {
+          const oldKeys = keys;
+          const oldCounts = counts;
+          const oldUsed = used;
+          capacity *= 2;
+          mask = capacity - 1;
+          keys = new Float64Array(capacity);
+          counts = new Float64Array(capacity);
+          used = new Uint8Array(capacity);
+          for (let s = 0; s < oldUsed.length; s++) {
+            if (!oldUsed[s]) continue;
+            f64[0] = oldKeys[s]!;
+            const g = Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x27d4eb2d), 0x9e3779b1);
+            let t = (g ^ (g >>> 15)) & mask;
+            while (used[t]) t = (t + 1) & mask;
+            used[t] = 1;
+            keys[t] = oldKeys[s]!;
+            counts[t] = oldCounts[s]!;
+          }
+        }
+        break;
+      }
+      if (keys[slot] === x) {
+        counts[slot]!++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  const distinct = new Float64Array(size);
+  for (let s = 0, k = 0; s < capacity; s++) if (used[s]) distinct[k++] = keys[s]!;
+  distinct.sort();
+  const distinctCounts = new Float64Array(size);
+  for (let k = 0; k < size; k++) {
+    f64[0] = distinct[k]!;
+    const h = Math.imul(u32[0]! ^ Math.imul(u32[1]!, 0x27d4eb2d), 0x9e3779b1);
+    let slot = (h ^ (h >>> 15)) & mask;
+    while (keys[slot] !== distinct[k]) slot = (slot + 1) & mask;
+    distinctCounts[k] = counts[slot]!;
+  }
+  return withCumulative(distinct, distinctCounts, input.length - missing, missing);
 }
 
 function runLengths(sorted: Float64Array, missing: number): NumericSample {

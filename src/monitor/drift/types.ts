@@ -91,7 +91,8 @@ export interface DatasetDrift {
   shareThreshold: number;
   /** share ≥ shareThreshold, and at least one column was tested. */
   drifted: boolean;
-  skipped: { column: string; reason: string }[];
+  /** Columns that could not be tested: the message, and its stable code (e.g. 'empty-current'). */
+  skipped: { column: string; reason: string; code?: DriftErrorCode }[];
 }
 
 export interface ColumnDriftOptions {

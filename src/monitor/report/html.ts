@@ -144,10 +144,16 @@ export function barChart(dist: ColumnDrift['distribution'], width = 720, height 
   const every = n <= 12 ? 1 : Math.ceil(n / 3);
   dist.bins.forEach((label, i) => {
     if (i % every !== 0 && i !== n - 1) return;
-    const x = pad.left + (i + 0.5) * slot;
+    // The first and last labels are anchored inside the plot so that they are not cut at its edges.
+    const [x, anchor] =
+      n > 1 && i === 0
+        ? [pad.left + i * slot, 'start']
+        : n > 1 && i === n - 1
+          ? [pad.left + (i + 1) * slot, 'end']
+          : [pad.left + (i + 0.5) * slot, 'middle'];
     const text = label.length > 18 ? `${label.slice(0, 17)}…` : label;
     out.push(
-      `<text x="${x.toFixed(1)}" y="${height - pad.bottom + 14}" text-anchor="middle">${esc(text)}</text>`,
+      `<text x="${x.toFixed(1)}" y="${height - pad.bottom + 14}" text-anchor="${anchor}">${esc(text)}</text>`,
     );
   });
   out.push(
