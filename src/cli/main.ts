@@ -10,7 +10,8 @@ import { registerExperimentsCommand } from './experiments-command.js';
 import { registerLearnCommands } from './learn-commands.js';
 import { registerLoopCommand } from './loop-command.js';
 import { registerModelsCommand } from './models-command.js';
-import { registerMonitorCommand } from './monitor-command.js';
+import { addDriftCommand, registerMonitorCommand } from './monitor-command.js';
+import { LIVE_MONITOR_COMMANDS } from './monitor-live-commands.js';
 import { registerPipelineCommands } from './pipeline-command.js';
 import { registerRunsCommand } from './runs-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -37,7 +38,7 @@ export function buildProgram(): Command {
   registerDeployCommand(program);
   registerServeCommand(program);
   registerDataCommand(program);
-  registerMonitorCommand(program);
+  registerMonitorCommand(program, [addDriftCommand, ...LIVE_MONITOR_COMMANDS]);
   registerLearnCommands(program);
   registerPipelineCommands(program);
   registerLoopCommand(program);

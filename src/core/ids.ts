@@ -5,6 +5,25 @@ export const newRunId = (): string => randomUUID().replaceAll('-', '');
 export const newLoggedModelId = (): string => `m-${newRunId()}`;
 export const newUuid = (): string => randomUUID();
 
+/**
+ * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Prediction ids use it, so that an id
+ * tells when it was made (monitoring can say that feedback for it came after the retention period).
+ */
+export function uuidv7(now = Date.now()): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The creation time of a UUID version 7, or undefined for any other string. */
+export function uuidv7Time(id: string): number | undefined {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
 const ADJECTIVES = [
   'brave',
   'calm',

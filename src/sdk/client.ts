@@ -8,6 +8,10 @@ import type {
 } from '../data/types.js';
 import type { LoopStatus } from '../loop/routes.js';
 import type { LoopEvent, LoopRun } from '../loop/types.js';
+import type { PublicMonitorConfig } from '../monitor/config.js';
+import type { Alert } from '../monitor/evaluator.js';
+import type { MonitorReport } from '../monitor/monitoring-service.js';
+import type { WindowReport } from '../monitor/report.js';
 import type { MetricJson, RunJson } from '../tracking/json.js';
 import { MloopApiError, MloopConnectionError, networkReason } from './errors.js';
 import type {
@@ -443,6 +447,52 @@ export class MloopClient {
 
   rejectLoopRun(id: string, reason?: string): Promise<LoopRun> {
     return this.#request('POST', `/loop-runs/${seg(id)}/reject`, { body: reason ? { reason } : {} });
+  }
+
+  /** A deployment's monitoring configuration (webhook secrets are never returned). */
+  getMonitorConfig(deployment: string): Promise<PublicMonitorConfig> {
+    return this.#request('GET', `/deployments/${seg(deployment)}/monitoring`);
+  }
+
+  /** Changes the given monitoring settings; the others keep their values. */
+  updateMonitorConfig(deployment: string, input: Record<string, unknown>): Promise<PublicMonitorConfig> {
+    return this.#request('PATCH', `/deployments/${seg(deployment)}/monitoring`, { body: input });
+  }
+
+  async resetMonitorConfig(deployment: string): Promise<void> {
+    await this.#request('DELETE', `/deployments/${seg(deployment)}/monitoring`);
+  }
+
+  monitorWindows(
+    deployment: string,
+    options: { from?: string | number; to?: string | number; modelVersion?: string; profiles?: boolean } = {},
+  ): Promise<{ items: WindowReport[] }> {
+    const { profiles, ...rest } = options;
+    return this.#request('GET', `/deployments/${seg(deployment)}/monitoring/windows`, {
+      query: { ...rest, ...(profiles === undefined ? {} : { profiles: String(profiles) }) },
+    });
+  }
+
+  monitorReport(
+    deployment: string,
+    options: { from?: string | number; to?: string | number } = {},
+  ): Promise<MonitorReport> {
+    return this.#request('GET', `/deployments/${seg(deployment)}/monitoring/report`, {
+      query: { ...options },
+    });
+  }
+
+  /** Ground truth: one `{predictionId, label | value}` or many. */
+  sendFeedback(
+    input: Record<string, unknown> | { items: Record<string, unknown>[] },
+  ): Promise<{ accepted: number }> {
+    return this.#request('POST', '/feedback', { body: input });
+  }
+
+  listAlerts(
+    options: { deployment?: string; from?: string | number; to?: string | number; maxResults?: number } = {},
+  ): Promise<{ items: Alert[] }> {
+    return this.#request('GET', '/alerts', { query: { ...options } });
   }
 
   openApi(): Promise<Record<string, unknown>> {

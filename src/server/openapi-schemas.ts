@@ -54,6 +54,238 @@ const object = (
   required,
   ...(opts.closed ? { additionalProperties: false } : {}),
 });
+const num: SchemaObject = { type: 'number' };
+const numOrNull: SchemaObject = { oneOf: [num, { type: 'null' }] };
+const strOrNull: SchemaObject = { oneOf: [str, { type: 'null' }] };
+const metricValues: SchemaObject = {
+  type: 'object',
+  description: 'Metric name → value; null where undefined (e.g. ROC AUC with one class).',
+};
+
+/** Live monitoring (src/monitor/routes.ts). */
+const MONITOR_SCHEMAS = {
+  AlertRule: object(
+    {
+      name: str,
+      kind: {
+        type: 'string',
+        enum: ['drift_share', 'feature_drift', 'performance', 'bias', 'error_rate', 'latency_p99'],
+      },
+      feature: { ...str, description: 'feature_drift: the input column.' },
+      metric: {
+        ...str,
+        description: 'performance: accuracy, f1, roc_auc, mae, rmse, r2, …; bias: a Fairlearn metric.',
+      },
+      above: { ...num, description: 'Fires when the value is above (drift_share: at or above) this.' },
+      below: { ...num, description: 'Fires when the value is below this.' },
+      estimated: {
+        type: 'boolean',
+        description: 'performance: use the CBPE estimate while no labels arrived.',
+      },
+    },
+    ['name', 'kind'],
+    { closed: true },
+  ),
+  MonitorConfig: object(
+    {
+      windowMs: { type: 'integer', minimum: 1000, description: 'Window length in ms (default 60000).' },
+      sampleRate: { ...num, description: 'Share of requests kept raw in the artifact store, 0 to 1.' },
+      retentionMs: { type: 'integer', description: 'How long predictions wait for ground truth.' },
+      task: { oneOf: [{ type: 'string', enum: ['classification', 'regression'] }, { type: 'null' }] },
+      predictionOutput: strOrNull,
+      probabilityOutput: strOrNull,
+      positiveClass: strOrNull,
+      sensitiveColumn: strOrNull,
+      referenceDataset: {
+        ...strOrNull,
+        description: 'name@version overriding the training data found by lineage.',
+      },
+      minLabeledRows: {
+        type: 'integer',
+        description: 'Labels a window needs before performance and bias rules apply.',
+      },
+      cooldownMs: { type: 'integer', description: 'Quiet period of a rule after it fired.' },
+      alerts: list(ref('AlertRule')),
+      webhooks: list(object({ url: str }, ['url']), 20),
+    },
+    [
+      'windowMs',
+      'sampleRate',
+      'retentionMs',
+      'task',
+      'predictionOutput',
+      'probabilityOutput',
+      'positiveClass',
+      'sensitiveColumn',
+      'referenceDataset',
+      'minLabeledRows',
+      'cooldownMs',
+      'alerts',
+      'webhooks',
+    ],
+  ),
+  MonitorConfigUpdate: object(
+    {
+      windowMs: { type: 'integer', minimum: 1000 },
+      sampleRate: num,
+      retentionMs: { type: 'integer', minimum: 60000 },
+      task: { oneOf: [{ type: 'string', enum: ['classification', 'regression'] }, { type: 'null' }] },
+      predictionOutput: strOrNull,
+      probabilityOutput: strOrNull,
+      positiveClass: strOrNull,
+      sensitiveColumn: strOrNull,
+      referenceDataset: strOrNull,
+      minLabeledRows: { type: 'integer', minimum: 1 },
+      cooldownMs: { type: 'integer', minimum: 0 },
+      alerts: list(ref('AlertRule'), 100),
+      webhooks: list(
+        object(
+          {
+            url: {
+              ...str,
+              description: 'http(s) URL; private and loopback addresses only if the operator allows them.',
+            },
+            secret: {
+              ...str,
+              description: 'HMAC-SHA256 key, at least 16 characters; kept when omitted for a known URL.',
+            },
+          },
+          ['url'],
+          { closed: true },
+        ),
+        20,
+      ),
+    },
+    [],
+    { closed: true, description: 'Fields to change; the others keep their values.' },
+  ),
+  MonitorWindow: object(
+    {
+      start: millis('Window start, ms since the epoch.'),
+      end: millis('Window end (exclusive).'),
+      model: str,
+      modelVersion: str,
+      shadow: { type: 'boolean' },
+      replicas: { type: 'integer', description: 'Serving processes whose rows were merged.' },
+      requests: { type: 'integer' },
+      errors: { type: 'integer' },
+      errorRate: num,
+      rows: { type: 'integer' },
+      latencyMs: {
+        oneOf: [object({ mean: num, p50: num, p99: num }, ['mean', 'p50', 'p99']), { type: 'null' }],
+      },
+      inputs: { type: 'object', description: 'The merged input profile (with profiles=true).' },
+      outputs: { type: 'object', description: 'The merged output profile (with profiles=true).' },
+      performance: {
+        oneOf: [
+          object(
+            {
+              task: { type: 'string', enum: ['classification', 'regression'] },
+              rows: { type: 'integer' },
+              labeledRows: { type: 'integer' },
+              metrics: { oneOf: [metricValues, { type: 'null' }] },
+              estimated: { oneOf: [metricValues, { type: 'null' }] },
+              bias: { oneOf: [{ type: 'object' }, { type: 'null' }] },
+            },
+            ['task', 'rows', 'labeledRows', 'metrics', 'estimated', 'bias'],
+          ),
+          { type: 'null' },
+        ],
+      },
+      drift: {
+        oneOf: [
+          object(
+            {
+              share: num,
+              shareThreshold: num,
+              drifted: { type: 'boolean' },
+              driftedColumns: list(str),
+              columns: { type: 'object' },
+              skipped: list({ type: 'object' }),
+            },
+            ['share', 'drifted', 'columns'],
+          ),
+          { type: 'null' },
+        ],
+      },
+      reference: {
+        oneOf: [
+          object({ dataset: str, source: { type: 'string', enum: ['lineage', 'config'] } }, [
+            'dataset',
+            'source',
+          ]),
+          { type: 'null' },
+        ],
+      },
+    },
+    [
+      'start',
+      'end',
+      'modelVersion',
+      'shadow',
+      'requests',
+      'errors',
+      'errorRate',
+      'rows',
+      'performance',
+      'drift',
+    ],
+  ),
+  MonitorWindowList: object({ items: list(ref('MonitorWindow')) }, ['items']),
+  Alert: object(
+    {
+      id: str,
+      deployment: str,
+      rule: str,
+      kind: str,
+      windowStart: millis('Start of the window that broke the rule.'),
+      windowEnd: millis('End of that window.'),
+      value: numOrNull,
+      bound: numOrNull,
+      message: str,
+      deliveries: list(
+        object(
+          {
+            url: str,
+            status: { type: 'string', enum: ['delivered', 'failed', 'refused'] },
+            attempts: { type: 'integer' },
+            httpStatus: { type: 'integer' },
+            error: str,
+          },
+          ['url', 'status', 'attempts'],
+        ),
+      ),
+      createdAt: millis('When the alert was raised.'),
+    },
+    ['id', 'deployment', 'rule', 'kind', 'windowStart', 'windowEnd', 'message', 'deliveries', 'createdAt'],
+  ),
+  AlertList: object({ items: list(ref('Alert')) }, ['items']),
+  MonitorReport: object(
+    {
+      deployment: str,
+      from: millis('Range start.'),
+      to: millis('Range end.'),
+      config: ref('MonitorConfig'),
+      windows: list(ref('MonitorWindow')),
+      alerts: list(ref('Alert')),
+    },
+    ['deployment', 'from', 'to', 'config', 'windows', 'alerts'],
+  ),
+  Feedback: {
+    description:
+      'Ground truth for one prediction ({predictionId, label} or {predictionId, value}; a list with one value per row for a multi-row request) or many ({items: [...]}).',
+    type: 'object',
+    properties: {
+      predictionId: str,
+      label: {},
+      value: {},
+      items: list(object({ predictionId: str, label: {}, value: {} }, ['predictionId']), 10000),
+    },
+    required: [],
+  } as SchemaObject,
+  FeedbackAccepted: object({ accepted: { type: 'integer' } }, ['accepted']),
+} satisfies Record<string, SchemaObject>;
+
 const lifecycle: SchemaObject = { type: 'string', enum: ['active', 'deleted'] };
 const page = (item: string): SchemaObject => ({
   allOf: [ref('Page'), object({ items: list(ref(item)) }, ['items'])],
@@ -753,6 +985,7 @@ export const SCHEMAS = {
     ['model', 'source', 'policy', 'revision', 'actor', 'creationTimestamp', 'lastUpdatedTimestamp'],
   ),
   LoopStatusList: object({ items: list(ref('LoopStatus')) }, ['items']),
+  ...MONITOR_SCHEMAS,
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -143,6 +143,7 @@ function op(
     | 'auth'
     | 'deployments'
     | 'loops'
+    | 'monitoring'
     | 'meta',
   spec: {
     params?: ParameterObject[];
@@ -276,6 +277,97 @@ const LOOP_PATHS: OpenApiDocument['paths'] = {
         errors: conflict,
       },
     ),
+  },
+};
+
+const rangeParams = [
+  query('from', { type: 'string' }, 'Start: ISO-8601 time or Unix ms (default: 24 hours before `to`).'),
+  query('to', { type: 'string' }, 'End (exclusive): ISO-8601 time or Unix ms (default: now).'),
+];
+
+/** Live monitoring (src/monitor/routes.ts). */
+const MONITOR_PATHS: OpenApiDocument['paths'] = {
+  '/deployments/{name}/monitoring': {
+    get: op(
+      'getMonitorConfig',
+      "The deployment's monitoring configuration (webhook secrets left out).",
+      'monitoring',
+      {
+        params: [deploymentParam],
+        ok: [200, ref('MonitorConfig')],
+      },
+    ),
+    patch: op(
+      'updateMonitorConfig',
+      'Change monitoring settings: window, sample rate, task, sensitive column, reference, alert rules, webhooks.',
+      'monitoring',
+      {
+        params: [deploymentParam],
+        body: 'MonitorConfigUpdate',
+        ok: [200, ref('MonitorConfig')],
+        notFound: true,
+      },
+    ),
+    delete: op('resetMonitorConfig', 'Return to the default monitoring configuration.', 'monitoring', {
+      params: [deploymentParam],
+      ok: [204],
+    }),
+  },
+  '/deployments/{name}/monitoring/windows': {
+    get: op(
+      'listMonitorWindows',
+      'Windows in a range, merged over replicas: traffic, latency, errors, drift against the reference, performance (realized and CBPE-estimated), bias.',
+      'monitoring',
+      {
+        params: [
+          deploymentParam,
+          ...rangeParams,
+          query('modelVersion', { type: 'string' }, 'Only windows of this model version.'),
+          query('profiles', { type: 'boolean' }, 'Include the merged input and output profiles.'),
+        ],
+        ok: [200, ref('MonitorWindowList')],
+      },
+    ),
+  },
+  '/deployments/{name}/monitoring/report': {
+    get: op(
+      'getMonitorReport',
+      'Configuration, windows and alerts of a range, as `mloop monitor report` prints them.',
+      'monitoring',
+      {
+        params: [deploymentParam, ...rangeParams],
+        ok: [200, ref('MonitorReport')],
+      },
+    ),
+  },
+  '/feedback': {
+    post: op(
+      'recordFeedback',
+      'Ground truth for stored predictions, all or nothing; joined by prediction id.',
+      'monitoring',
+      {
+        body: 'Feedback',
+        ok: [201, ref('FeedbackAccepted')],
+        notFound: true,
+        errors: {
+          409: 'Feedback for this prediction was already recorded (or appears twice in the request).',
+        },
+      },
+    ),
+  },
+  '/alerts': {
+    get: op('listAlerts', 'Alerts raised by monitoring rules, newest first.', 'monitoring', {
+      params: [
+        query('deployment', { type: 'string' }, 'Only alerts of this deployment.'),
+        ...rangeParams,
+        query(
+          'maxResults',
+          { type: 'integer', minimum: 1 },
+          'At most this many (default 100, at most 1000).',
+        ),
+      ],
+      ok: [200, ref('AlertList')],
+    }),
   },
 };
 
@@ -766,6 +858,7 @@ export const OPENAPI: OpenApiDocument = {
     },
     ...DATASET_PATHS,
     ...LOOP_PATHS,
+    ...MONITOR_PATHS,
   },
   components: { schemas: SCHEMAS },
 };

@@ -5,6 +5,7 @@ import { UserService } from '../auth/user-service.js';
 import { DatasetService } from '../data/dataset-service.js';
 import type { LoopController } from '../loop/controller.js';
 import { LoopService } from '../loop/loop-service.js';
+import { type MonitoringOptions, MonitoringService } from '../monitor/monitoring-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { DeploymentService } from '../serving/deployment-service.js';
 import type { ServingMetrics } from '../serving/metrics.js';
@@ -36,9 +37,15 @@ export interface Services {
   loops: LoopService;
   /** Present when this process runs the continuous-training controller (the server does). */
   loopController?: LoopController;
+  /** Live monitoring: queries and configuration always; ingest and evaluation once started (the server). */
+  monitoring: MonitoringService;
 }
 
-export function createServices(store: Store, artifacts: ArtifactStore): Services {
+export function createServices(
+  store: Store,
+  artifacts: ArtifactStore,
+  opts: { monitoring?: MonitoringOptions } = {},
+): Services {
   const experiments = new ExperimentService(store);
   const runs = new RunService(store, experiments);
   const loggedModels = new LoggedModelService(store, experiments);
@@ -58,5 +65,6 @@ export function createServices(store: Store, artifacts: ArtifactStore): Services
     deployments: new DeploymentService(store, registry),
     datasets,
     loops: new LoopService(store, registry, datasets),
+    monitoring: new MonitoringService({ store, artifacts, registry, runs, datasets }, opts.monitoring),
   };
 }

@@ -5,8 +5,11 @@ import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import type { ResolvedConfig } from '../config/config.js';
 import { LoopController } from '../loop/controller.js';
 import { servingHealth } from '../loop/health.js';
+import { monitoringReader } from '../loop/monitoring-reader.js';
 import { type MonitoringReader, NO_MONITORING } from '../loop/triggers.js';
+import { type MonitoringOptions, monitoringEnv } from '../monitor/monitoring-service.js';
 import { createServingManager, type ServingOptions, storeSource } from '../serving/create-serving.js';
+import { fanOut } from '../serving/payload-hook.js';
 import { openStore } from '../store/open-store.js';
 import { createApp } from './app.js';
 import { createServices, type Services } from './services.js';
@@ -22,11 +25,15 @@ export interface RunningServer {
 export async function startServer(
   config: ResolvedConfig,
   serving: Pick<ServingOptions, 'hook' | 'log' | 'workers' | 'pollMs' | 'retryFailedMs'> = {},
+  /** Live monitoring of the deployments served here; false turns it off (env MLOOP_MONITORING=off). */
+  monitoring: MonitoringOptions | false = monitoringEnv(),
   loop: LoopOptions = {},
 ): Promise<RunningServer> {
   const store = await openStore(config.store);
   const artifacts = openArtifactStore(config.artifacts);
-  const services = createServices(store, artifacts);
+  const services = createServices(store, artifacts, monitoring ? { monitoring } : {});
+  const ingest = monitoring ? services.monitoring.ingest : undefined;
+  const hook = fanOut([ingest, serving.hook]);
   await services.experiments.ensureDefault();
   const { manager, metrics } = createServingManager(
     storeSource(services.deployments),
@@ -36,10 +43,15 @@ export async function startServer(
       cacheDir: join(config.home, 'model-cache'),
       ...servingEnv(),
       ...serving,
+      ...(hook ? { hook } : {}),
     },
   );
   services.serving = manager;
   services.servingMetrics = metrics;
+  if (monitoring) {
+    metrics.collect(() => services.monitoring.ingest.renderMetrics());
+    services.monitoring.start();
+  }
   const uiDir = defaultUiDir();
   const ui = uiDir ? loadStaticUi(uiDir) : undefined;
   const app = createApp(services, {
@@ -71,7 +83,7 @@ export async function startServer(
         serverUrl: WILDCARD.has(config.host) ? `http://127.0.0.1:${port}` : url,
         logDir: join(config.home, 'loop-logs'),
         health: servingHealth(metrics),
-        monitoring: loop.monitoring ?? NO_MONITORING,
+        monitoring: loop.monitoring ?? (monitoring ? monitoringReader(services.monitoring) : NO_MONITORING),
         tickMs: loop.tickMs ?? env.tickMs ?? 2000,
       })
     : undefined;
@@ -86,6 +98,7 @@ export async function startServer(
       await controller?.close();
       await new Promise<void>((done) => server.close(() => done()));
       await manager.close();
+      await services.monitoring.close();
       await store.close();
     },
   };
@@ -95,7 +108,7 @@ const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
 export interface LoopOptions {
   tickMs?: number;
-  /** Monitoring's read side for the drift and performance triggers; none (no data) until monitoring is wired. */
+  /** Monitoring's read side for the drift and performance triggers (default: this server's live monitoring). */
   monitoring?: MonitoringReader;
 }
 

@@ -136,6 +136,13 @@ export class ServingMetrics {
     'gauge',
   );
 
+  readonly #collectors: (() => string)[] = [];
+
+  /** Appends another module's metric families (Prometheus text, newline-terminated) to every render. */
+  collect(render: () => string): void {
+    this.#collectors.push(render);
+  }
+
   forModel(model: string, version: string): ModelMetrics {
     const l = labelText({ model, version });
     const reasons = new Map<FailureReason, string>();
@@ -221,7 +228,7 @@ export class ServingMetrics {
       this.#ready,
     ])
       f.render(lines);
-    return `${lines.join('\n')}\n`;
+    return `${lines.join('\n')}\n${this.#collectors.map((c) => c()).join('')}`;
   }
 }
 

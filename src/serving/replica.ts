@@ -5,6 +5,8 @@ import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
 import type { ResolvedConfig } from '../config/config.js';
+import { DatasetService } from '../data/dataset-service.js';
+import { type MonitoringOptions, MonitoringService, monitoringEnv } from '../monitor/monitoring-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { browserProtections } from '../server/security.js';
 import { openStore } from '../store/open-store.js';
@@ -20,6 +22,7 @@ import {
 } from './create-serving.js';
 import { validateBatching } from './deployment-service.js';
 import { parseModelUri } from './model-uri.js';
+import { fanOut } from './payload-hook.js';
 import { replicaAccess } from './replica-access.js';
 import type { ServingManager } from './serving-manager.js';
 import { createServingApp } from './standalone-app.js';
@@ -30,12 +33,15 @@ export interface ReplicaOptions extends Pick<ServingOptions, 'workers' | 'hook' 
   stickyHeader?: string;
   batching?: Partial<BatchingOptions>;
   pollMs?: number;
+  /** Live monitoring of this replica's predictions into the shared store; false turns it off. */
+  monitoring?: MonitoringOptions | false;
 }
 
 export interface RunningReplica {
   url: string;
   name: string;
   manager: ServingManager;
+  monitoring?: MonitoringService;
   close(): Promise<void>;
 }
 
@@ -59,14 +65,26 @@ export async function startReplica(config: ResolvedConfig, opts: ReplicaOptions)
       ...(opts.stickyHeader ? { stickyHeader: opts.stickyHeader.toLowerCase() } : {}),
     };
     await registry.resolveVersion(modelName, parseModelUri(opts.model).ref);
+    const monitoringOptions = opts.monitoring ?? monitoringEnv();
+    const monitoring = monitoringOptions
+      ? new MonitoringService(
+          { store, artifacts, registry, runs, datasets: new DatasetService(store, artifacts) },
+          monitoringOptions,
+        )
+      : undefined;
+    const hook = fanOut([monitoring?.ingest, opts.hook]);
     const { manager, metrics } = createServingManager(staticSource(name, spec), registry, artifacts, {
       cacheDir: join(config.home, 'model-cache'),
       ...(opts.pollMs === undefined ? {} : { pollMs: opts.pollMs }),
       ...(opts.workers === undefined ? {} : { workers: opts.workers }),
-      ...(opts.hook ? { hook: opts.hook } : {}),
+      ...(hook ? { hook } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
     });
+    if (monitoring) {
+      metrics.collect(() => monitoring.ingest.renderMetrics());
+      monitoring.start();
+    }
     await manager.start();
     const app = createServingApp(manager, metrics, name, {
       maxBodyBytes: DEFAULT_MAX_BODY,
@@ -98,9 +116,11 @@ export async function startReplica(config: ResolvedConfig, opts: ReplicaOptions)
       url: `http://${host}:${port}`,
       name,
       manager,
+      ...(monitoring ? { monitoring } : {}),
       close: async () => {
         await new Promise<void>((done) => server.close(() => done()));
         await manager.close();
+        await monitoring?.close();
         await store.close();
         await artifacts.close?.();
       },

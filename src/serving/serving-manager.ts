@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../core/ids.js';
 import type { Tensor } from './datatypes.js';
 import type { DeploymentSpec, DeploymentStatus, RouteStatus } from './deployment-types.js';
 import { failureReason, ServingError } from './errors.js';
 import type { ServingLogger } from './log.js';
 import type { ServingMetrics } from './metrics.js';
 import { ModelInstance } from './model-instance.js';
-import type { ModelCache, VersionRef } from './model-loader.js';
+import type { LoadedModel, ModelCache, VersionRef } from './model-loader.js';
 import type { ModelSpec, TensorMeta } from './model-spec.js';
-import { NOOP_PAYLOAD_HOOK, type PayloadHook } from './payload-hook.js';
+import { type ModelMeta, NOOP_PAYLOAD_HOOK, type PayloadHook } from './payload-hook.js';
 import { mirrors, pickRoute, stickyPoint } from './router.js';
 import type { ModelRuntime } from './runtimes/runtime.js';
 
@@ -428,6 +428,7 @@ export class ServingManager {
       if (opts.outputs) checkOutputs(instance.model.spec, opts.outputs);
     } catch (err) {
       metrics.failure(failureReason(err));
+      this.#reportFailure(opts.deployment, instance);
       throw err;
     }
     const shadows = opts.version === undefined ? a.table.filter((s) => s.shadow && s.instance) : [];
@@ -437,13 +438,14 @@ export class ServingManager {
       outputs = await instance.infer(inputs);
     } catch (err) {
       metrics.failure(failureReason(err));
+      this.#reportFailure(opts.deployment, instance);
       throw err;
     } finally {
       metrics.pending(-1);
     }
     const latencyMs = performance.now() - startedAt;
     metrics.success(latencyMs);
-    const predictionId = randomUUID();
+    const predictionId = uuidv7();
     const selected = opts.outputs ? outputs.filter((o) => opts.outputs!.includes(o.name)) : outputs;
     const record = this.#hook !== NOOP_PAYLOAD_HOOK;
     if (record) this.#record(opts.deployment, instance, predictionId, false, latencyMs, inputs, outputs);
@@ -452,6 +454,16 @@ export class ServingManager {
       this.#shadow(opts.deployment, s.instance!, predictionId, inputs);
     }
     return { predictionId, deployment: opts.deployment, modelVersion: instance.version, outputs: selected };
+  }
+
+  #reportFailure(deployment: string, instance: ModelInstance): void {
+    const hook = this.#hook;
+    if (!hook.onFailure) return;
+    try {
+      hook.onFailure(deployment, instance.model.name, instance.version, Date.now());
+    } catch (err) {
+      this.opts.log('error', 'payload_hook_failed', { error: (err as Error).message });
+    }
   }
 
   #shadow(deployment: string, instance: ModelInstance, predictionId: string, inputs: Tensor[]): void {
@@ -499,6 +511,7 @@ export class ServingManager {
           latencyMs,
           inputs,
           outputs,
+          meta: modelMeta(instance.model),
         });
       } catch (err) {
         this.opts.log('error', 'payload_hook_failed', { error: (err as Error).message });
@@ -513,6 +526,22 @@ export class ServingManager {
     this.#active.clear();
     await this.opts.runtime.close();
   }
+}
+
+const META = new WeakMap<LoadedModel, ModelMeta>();
+
+/** The package's column names, task and classes, read once per loaded version. */
+function modelMeta(model: LoadedModel): ModelMeta {
+  let meta = META.get(model);
+  if (!meta) {
+    meta = {};
+    if (model.spec.columns) meta.columns = model.spec.columns.map((c) => c.name);
+    const m = model.manifest.mloop;
+    if (m?.task === 'regression' || m?.task === 'classification') meta.task = m.task;
+    if (Array.isArray(m?.classes)) meta.classes = m.classes as (string | number)[];
+    META.set(model, meta);
+  }
+  return meta;
 }
 
 const notFound = (name: string) =>

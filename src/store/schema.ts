@@ -235,7 +235,71 @@ export interface DatasetVersionTable {
   creation_time: number;
 }
 
+/** Live monitoring (migration 006); JSON columns are text. */
+export interface MonitorConfigTable {
+  deployment: string;
+  config: string;
+  updated_at: number;
+}
+
+export interface MonitorWindowTable {
+  deployment: string;
+  model_version: string;
+  shadow: number;
+  window_start: number;
+  replica: string;
+  model: string;
+  window_ms: number;
+  requests: number;
+  errors: number;
+  inputs: string;
+  outputs: string;
+  latency: string | null;
+  updated_at: number;
+}
+
+export interface MonitorPredictionTable {
+  prediction_id: string;
+  shadow: number;
+  deployment: string;
+  model_version: string;
+  timestamp: number;
+  window_start: number;
+  output: string;
+  groups: string | null;
+  label: string | null;
+  label_time: number | null;
+}
+
+export interface MonitorEvaluationTable {
+  deployment: string;
+  window_start: number;
+  window_ms: number;
+  evaluator: string;
+  result: string | null;
+  evaluated_at: number;
+}
+
+export interface MonitorAlertTable {
+  id: string;
+  deployment: string;
+  rule: string;
+  kind: string;
+  window_start: number;
+  window_end: number;
+  value: number;
+  bound: number | null;
+  message: string;
+  deliveries: string;
+  created_at: number;
+}
+
 export interface Database {
+  monitor_configs: MonitorConfigTable;
+  monitor_windows: MonitorWindowTable;
+  monitor_predictions: MonitorPredictionTable;
+  monitor_evaluations: MonitorEvaluationTable;
+  monitor_alerts: MonitorAlertTable;
   dataset_names: DatasetNameTable;
   dataset_versions: DatasetVersionTable;
   deployments: DeploymentTable;

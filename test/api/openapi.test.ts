@@ -295,6 +295,47 @@ describe('OpenAPI document of /api/v1', () => {
     await call('delete', '/loops/{model}', '/loops/loop-model');
     await move(second.run.id, 'rolling_back', 'rolled_back');
     await call('delete', '/loops/{model}', '/loops/loop-model');
+    // Monitoring: config, a prediction through the ingest path, its feedback, windows, report, alerts.
+    await call('get', '/deployments/{name}/monitoring', '/deployments/doc-mon/monitoring');
+    await call('patch', '/deployments/{name}/monitoring', '/deployments/doc-mon/monitoring', {
+      windowMs: 1000,
+      alerts: [{ name: 'errors', kind: 'error_rate', above: 0.1 }],
+    });
+    await call('patch', '/deployments/{name}/monitoring', '/deployments/doc-mon/monitoring', { windowMs: 1 });
+    await call('patch', '/deployments/{name}/monitoring', '/deployments/doc-mon/monitoring', {
+      referenceDataset: 'nope@1',
+    });
+    const ingest = t.services.monitoring.ingest;
+    ingest.onPrediction({
+      predictionId: 'doc-prediction',
+      deployment: 'doc-mon',
+      model: 'doc-model',
+      modelVersion: '1',
+      shadow: false,
+      timestamp: Date.now(),
+      latencyMs: 1,
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: new Float32Array([1]) }],
+      outputs: [{ name: 'variable', datatype: 'FP32', shape: [1, 1], data: new Float32Array([2]) }],
+    });
+    await ingest.drainAndFlush();
+    await call('post', '/feedback', '/feedback', { predictionId: 'doc-prediction', value: 2.5 });
+    await call('post', '/feedback', '/feedback', { predictionId: 'doc-prediction', value: 2.5 });
+    await call('post', '/feedback', '/feedback', { items: [{ predictionId: 'unknown', label: 'a' }] });
+    await call('post', '/feedback', '/feedback', { predictionId: 'x', label: { a: 1 } });
+    await call(
+      'get',
+      '/deployments/{name}/monitoring/windows',
+      '/deployments/doc-mon/monitoring/windows?profiles=true',
+    );
+    await call(
+      'get',
+      '/deployments/{name}/monitoring/windows',
+      '/deployments/doc-mon/monitoring/windows?from=yesterday',
+    );
+    await call('get', '/deployments/{name}/monitoring/report', '/deployments/doc-mon/monitoring/report');
+    await call('get', '/alerts', '/alerts?deployment=doc-mon');
+    await call('get', '/alerts', '/alerts?maxResults=0');
+    await call('delete', '/deployments/{name}/monitoring', '/deployments/doc-mon/monitoring');
 
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);

@@ -18,7 +18,10 @@ export function startLoopServer(
   loop: LoopOptions = {},
 ): Promise<RunningServer> {
   const config = resolveConfig({ home, port: 0, ...(store ? { store } : {}) }, {});
-  return startServer(config, { pollMs: 100, workers: 1, log: () => undefined }, { tickMs: 100, ...loop });
+  return startServer(config, { pollMs: 100, workers: 1, log: () => undefined }, undefined, {
+    tickMs: 100,
+    ...loop,
+  });
 }
 
 /** Writes a model package (MLmodel + model.onnx) to a fresh directory, for the training script to upload. */

@@ -5,6 +5,7 @@ import { registryMigration } from './002-registry.js';
 import { dataMigration } from './003-data.js';
 import { servingMigration } from './004-serving.js';
 import { authMigration } from './005-auth.js';
+import { monitoringMigration } from './006-monitoring.js';
 import { loopMigration } from './008-loop.js';
 
 /**
@@ -18,5 +19,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '004-serving': servingMigration(),
     '003-data': dataMigration(),
     '008-loop': loopMigration(),
+    '006-monitoring': monitoringMigration(),
   };
 }

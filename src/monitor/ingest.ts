@@ -1,0 +1,422 @@
+import { randomBytes } from 'node:crypto';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { type DataProfile, mergeProfiles, ProfileBuilder } from '../data/profile/profile.js';
+import { toJsonValues } from '../serving/datatypes.js';
+import type { PayloadHook, PredictionRecord } from '../serving/payload-hook.js';
+import type { Store } from '../store/open-store.js';
+import type { MonitorPredictionTable } from '../store/schema.js';
+import { ColumnBuffer } from './column-buffer.js';
+import type { MonitorConfig } from './config.js';
+import type { MonitorConfigStore } from './config-store.js';
+import { sensitiveGroups, storedOutput } from './prediction-output.js';
+import { rowsOf, tensorColumns } from './record-columns.js';
+
+export interface IngestOptions {
+  /** Names this process's window rows; replicas must differ (default: random). */
+  replicaId?: string;
+  /** Records waiting to be processed; beyond it records are dropped and counted (default 10,000). */
+  queueSize?: number;
+  /** How often windows, predictions and samples are written (default 2 s). */
+  flushMs?: number;
+  /** Records processed per event-loop turn before yielding to requests (default 128). */
+  chunk?: number;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+interface WindowAcc {
+  deployment: string;
+  model: string;
+  version: string;
+  shadow: boolean;
+  start: number;
+  windowMs: number;
+  requests: number;
+  errors: number;
+  inputs: ColumnBuffer;
+  outputs: ColumnBuffer;
+  latency: number[];
+  /** Profiles of a flush that failed, written with the next one. */
+  carried?: {
+    inputs: DataProfile;
+    outputs: DataProfile;
+    latency: DataProfile;
+    requests: number;
+    errors: number;
+  };
+}
+
+type Failure = { failure: true; deployment: string; model: string; version: string; timestamp: number };
+
+/**
+ * The serving side of monitoring, plugged into serving as its PayloadHook. `onPrediction` only pushes the record on a
+ * bounded queue (dropping and counting when full), so serving never waits for monitoring. The queue is drained in
+ * small chunks on later event-loop turns: each record's tensors are split into named columns and appended to its
+ * window's column buffers. Every `flushMs` the buffers become profiles that are merged into this replica's row of the
+ * window in the store (several replicas' rows merge on read), the predictions are stored for ground truth, and the
+ * sampled requests go to the artifact store.
+ */
+export class MonitorIngest implements PayloadHook {
+  readonly replicaId: string;
+  readonly #queue: (PredictionRecord | Failure)[] = [];
+  readonly #windows = new Map<string, WindowAcc>();
+  #predictions: MonitorPredictionTable[] = [];
+  #samples = new Map<string, string[]>();
+  #draining = false;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #seq = 0;
+  readonly counters = { received: 0, dropped: 0, processed: 0, flushFailures: 0, unreadable: 0 };
+  readonly #queueSize: number;
+  readonly #chunk: number;
+  readonly #log: NonNullable<IngestOptions['log']>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly artifacts: ArtifactStore,
+    private readonly configs: MonitorConfigStore,
+    private readonly opts: IngestOptions = {},
+  ) {
+    this.replicaId = opts.replicaId ?? randomBytes(6).toString('hex');
+    this.#queueSize = opts.queueSize ?? 10_000;
+    this.#chunk = opts.chunk ?? 128;
+    this.#log = opts.log ?? ((event, fields) => console.error(`mloop monitor: ${event}`, fields));
+  }
+
+  start(): void {
+    const tick = () => {
+      this.#timer = setTimeout(() => {
+        void this.flush().finally(() => {
+          if (!this.#closed) tick();
+        });
+      }, this.opts.flushMs ?? 2_000);
+      this.#timer.unref();
+    };
+    tick();
+  }
+
+  onPrediction(record: PredictionRecord): void {
+    this.#push(record);
+  }
+
+  onFailure(deployment: string, model: string, version: string, timestamp: number): void {
+    this.#push({ failure: true, deployment, model, version, timestamp });
+  }
+
+  #push(item: PredictionRecord | Failure): void {
+    this.counters.received++;
+    if (this.#closed || this.#queue.length >= this.#queueSize) {
+      this.counters.dropped++;
+      return;
+    }
+    this.#queue.push(item);
+    if (!this.#draining) {
+      this.#draining = true;
+      setImmediate(() => void this.#drain());
+    }
+  }
+
+  get queueLength(): number {
+    return this.#queue.length;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const chunk = this.#queue.splice(0, this.#chunk);
+        // One config lookup per deployment per chunk, not one await per record.
+        const configs = new Map<string, MonitorConfig | undefined>();
+        for (const item of chunk) {
+          let config = configs.get(item.deployment);
+          if (!configs.has(item.deployment)) {
+            config = await this.configs.get(item.deployment).catch(() => undefined);
+            configs.set(item.deployment, config);
+          }
+          if (!config) {
+            this.counters.dropped++;
+            continue;
+          }
+          if ('failure' in item)
+            this.#window(item.deployment, item.model, item.version, false, item.timestamp, config).errors++;
+          else this.#process(item, config);
+          this.counters.processed++;
+        }
+        // Yield to the requests between chunks.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #window(
+    deployment: string,
+    model: string,
+    version: string,
+    shadow: boolean,
+    timestamp: number,
+    config: MonitorConfig,
+  ): WindowAcc {
+    const start = Math.floor(timestamp / config.windowMs) * config.windowMs;
+    const key = `${deployment}\u0000${model}\u0000${version}\u0000${shadow ? 1 : 0}\u0000${start}`;
+    let w = this.#windows.get(key);
+    if (!w) {
+      w = {
+        deployment,
+        model,
+        version,
+        shadow,
+        start,
+        windowMs: config.windowMs,
+        requests: 0,
+        errors: 0,
+        inputs: new ColumnBuffer(),
+        outputs: new ColumnBuffer(),
+        latency: [],
+      };
+      this.#windows.set(key, w);
+    }
+    return w;
+  }
+
+  #process(r: PredictionRecord, config: MonitorConfig): void {
+    const w = this.#window(r.deployment, r.model, r.modelVersion, r.shadow, r.timestamp, config);
+    w.requests++;
+    w.latency.push(r.latencyMs);
+    w.inputs.append(tensorColumns(r.inputs, r.meta, 'input'), rowsOf(r.inputs));
+    w.outputs.append(tensorColumns(r.outputs, r.meta, 'output'), rowsOf(r.outputs));
+    const output = storedOutput(r, config);
+    if (output) {
+      const groups = sensitiveGroups(r, config.sensitiveColumn);
+      this.#predictions.push({
+        prediction_id: r.predictionId,
+        shadow: r.shadow ? 1 : 0,
+        deployment: r.deployment,
+        model_version: r.modelVersion,
+        timestamp: r.timestamp,
+        window_start: w.start,
+        output: JSON.stringify(output),
+        groups: groups ? JSON.stringify(groups) : null,
+        label: null,
+        label_time: null,
+      });
+    } else this.counters.unreadable++;
+    if (config.sampleRate > 0 && Math.random() < config.sampleRate) {
+      const key = `${r.deployment}/${w.start}`;
+      let lines = this.#samples.get(key);
+      if (!lines) {
+        lines = [];
+        this.#samples.set(key, lines);
+      }
+      const tensor = (t: (typeof r.inputs)[number]) => ({
+        name: t.name,
+        datatype: t.datatype,
+        shape: t.shape,
+        data: toJsonValues(t.datatype, t.data),
+      });
+      lines.push(
+        JSON.stringify({
+          predictionId: r.predictionId,
+          deployment: r.deployment,
+          modelVersion: r.modelVersion,
+          shadow: r.shadow,
+          timestamp: r.timestamp,
+          latencyMs: r.latencyMs,
+          inputs: r.inputs.map(tensor),
+          outputs: r.outputs.map(tensor),
+        }),
+      );
+    }
+  }
+
+  /** Writes what was gathered since the last flush; concurrent callers share one flush. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#flush().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  /** Waits until every queued record is processed, then flushes. */
+  async drainAndFlush(): Promise<void> {
+    while (this.#queue.length > 0 || this.#draining) await new Promise((r) => setTimeout(r, 5));
+    await this.#flushing;
+    await this.flush();
+  }
+
+  async #flush(): Promise<void> {
+    const windows = [...this.#windows.values()];
+    this.#windows.clear();
+    const predictions = this.#predictions;
+    this.#predictions = [];
+    const samples = this.#samples;
+    this.#samples = new Map();
+    const now = Date.now();
+    for (const w of windows) {
+      const delta = deltaOf(w);
+      try {
+        await this.#writeWindow(w, delta, now);
+      } catch (err) {
+        this.counters.flushFailures++;
+        this.#log('window_write_failed', { deployment: w.deployment, error: (err as Error).message });
+        this.#carry(w, delta);
+      }
+    }
+    for (let i = 0; i < predictions.length; i += 500) {
+      const part = predictions.slice(i, i + 500);
+      try {
+        await this.store.db
+          .insertInto('monitor_predictions')
+          .values(part)
+          .onConflict((oc) => oc.columns(['prediction_id', 'shadow']).doNothing())
+          .execute();
+      } catch (err) {
+        this.counters.flushFailures++;
+        this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
+        this.#predictions.push(...part);
+      }
+    }
+    for (const [key, lines] of samples) {
+      const [deployment, start] = key.split('/') as [string, string];
+      const path = `monitoring/${deployment}/samples/${start}/${this.replicaId}-${++this.#seq}.jsonl`;
+      try {
+        await this.artifacts.put(path, new TextEncoder().encode(`${lines.join('\n')}\n`));
+      } catch (err) {
+        this.counters.flushFailures++;
+        this.#log('samples_write_failed', { path, error: (err as Error).message });
+      }
+    }
+  }
+
+  #carry(w: WindowAcc, delta: NonNullable<WindowAcc['carried']>): void {
+    const config = { windowMs: w.windowMs } as MonitorConfig;
+    const again = this.#window(w.deployment, w.model, w.version, w.shadow, w.start, config);
+    again.carried = again.carried ? mergeDelta(again.carried, delta) : delta;
+  }
+
+  async #writeWindow(w: WindowAcc, delta: NonNullable<WindowAcc['carried']>, now: number): Promise<void> {
+    const key = {
+      deployment: w.deployment,
+      model_version: w.version,
+      shadow: w.shadow ? 1 : 0,
+      window_start: w.start,
+      replica: this.replicaId,
+    };
+    await this.store.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('monitor_windows')
+        .select(['requests', 'errors', 'inputs', 'outputs', 'latency'])
+        .where('deployment', '=', key.deployment)
+        .where('window_start', '=', key.window_start)
+        .where('model_version', '=', key.model_version)
+        .where('shadow', '=', key.shadow)
+        .where('replica', '=', key.replica)
+        .executeTakeFirst();
+      const merged = row
+        ? mergeDelta(
+            {
+              inputs: JSON.parse(row.inputs),
+              outputs: JSON.parse(row.outputs),
+              latency: row.latency ? JSON.parse(row.latency) : emptyProfile(),
+              requests: Number(row.requests),
+              errors: Number(row.errors),
+            },
+            delta,
+          )
+        : delta;
+      const values = {
+        model: w.model,
+        window_ms: w.windowMs,
+        requests: merged.requests,
+        errors: merged.errors,
+        inputs: JSON.stringify(merged.inputs),
+        outputs: JSON.stringify(merged.outputs),
+        latency: JSON.stringify(merged.latency),
+        updated_at: now,
+      };
+      await tx
+        .insertInto('monitor_windows')
+        .values({ ...key, ...values })
+        .onConflict((oc) =>
+          oc
+            .columns(['deployment', 'window_start', 'model_version', 'shadow', 'replica'])
+            .doUpdateSet(values),
+        )
+        .execute();
+    });
+  }
+
+  /** Stops accepting records, processes the queue and writes everything. */
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.drainAndFlush();
+    this.#closed = true;
+  }
+
+  /** Prometheus families of the ingest path. */
+  renderMetrics(): string {
+    const c = this.counters;
+    const family = (name: string, help: string, type: string, value: number) =>
+      `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
+    return (
+      family(
+        'mloop_monitor_records_total',
+        'Predictions and failures handed to monitoring.',
+        'counter',
+        c.received,
+      ) +
+      family(
+        'mloop_monitor_dropped_total',
+        'Records monitoring dropped because its queue was full (serving never waits for it).',
+        'counter',
+        c.dropped,
+      ) +
+      family('mloop_monitor_processed_total', 'Records profiled into their window.', 'counter', c.processed) +
+      family('mloop_monitor_queue_length', 'Records waiting to be profiled.', 'gauge', this.#queue.length) +
+      family(
+        'mloop_monitor_write_failures_total',
+        'Failed writes of windows, predictions or samples (windows and predictions are retried).',
+        'counter',
+        c.flushFailures,
+      )
+    );
+  }
+}
+
+const emptyProfile = (): DataProfile => new ProfileBuilder().build();
+
+function deltaOf(w: WindowAcc): NonNullable<WindowAcc['carried']> {
+  const profile = (buffer: ColumnBuffer) => {
+    const b = new ProfileBuilder();
+    if (buffer.rows > 0) b.add(buffer.toBatch());
+    return b.build();
+  };
+  const latency = new ProfileBuilder();
+  if (w.latency.length)
+    latency.add({
+      columns: [{ name: 'latency_ms', type: 'float', values: Float64Array.from(w.latency) }],
+      numRows: w.latency.length,
+      rowOffset: 0,
+    });
+  const delta = {
+    inputs: profile(w.inputs),
+    outputs: profile(w.outputs),
+    latency: latency.build(),
+    requests: w.requests,
+    errors: w.errors,
+  };
+  return w.carried ? mergeDelta(w.carried, delta) : delta;
+}
+
+function mergeDelta(
+  a: NonNullable<WindowAcc['carried']>,
+  b: NonNullable<WindowAcc['carried']>,
+): NonNullable<WindowAcc['carried']> {
+  return {
+    inputs: mergeProfiles(a.inputs, b.inputs),
+    outputs: mergeProfiles(a.outputs, b.outputs),
+    latency: mergeProfiles(a.latency, b.latency),
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+  };
+}

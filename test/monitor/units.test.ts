@@ -1,0 +1,267 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalArtifactStore } from '../../src/artifacts/local/local-artifact-store.js';
+import { uuidv7, uuidv7Time } from '../../src/core/ids.js';
+import { ProfileBuilder } from '../../src/data/profile/profile.js';
+import { breachedRules } from '../../src/monitor/alert-rules.js';
+import { ColumnBuffer } from '../../src/monitor/column-buffer.js';
+import { applyConfig, DEFAULT_CONFIG } from '../../src/monitor/config.js';
+import { MonitorConfigStore } from '../../src/monitor/config-store.js';
+import { MonitorIngest } from '../../src/monitor/ingest.js';
+import { cbpe, performanceOf } from '../../src/monitor/performance.js';
+import { tensorColumns } from '../../src/monitor/record-columns.js';
+import { deliver, isBlockedAddress, resolveTarget, signature } from '../../src/monitor/webhooks.js';
+import { estimateFromProfile } from '../../src/monitor/windows.js';
+import type { PredictionRecord } from '../../src/serving/payload-hook.js';
+import { STORE_BACKENDS } from '../support/stores.js';
+import { webhookReceiver } from './live-support.js';
+
+describe('tensors to columns', () => {
+  it('names the columns of a single [N,K] input by the signature and splits probabilities by class', () => {
+    const cols = tensorColumns(
+      [{ name: 'X', datatype: 'FP32', shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) }],
+      { columns: ['a', 'b', 'c'] },
+      'input',
+    );
+    expect(cols.map((c) => [c.name, Array.from(c.values as Float64Array)])).toEqual([
+      ['a', [1, 4]],
+      ['b', [2, 5]],
+      ['c', [3, 6]],
+    ]);
+    const out = tensorColumns(
+      [{ name: 'probabilities', datatype: 'FP32', shape: [1, 2], data: new Float32Array([0.25, 0.75]) }],
+      { classes: ['no', 'yes'] },
+      'output',
+    );
+    expect(out.map((c) => c.name)).toEqual(['probabilities[no]', 'probabilities[yes]']);
+  });
+
+  it('profiles a column that disappears as missing, and a constant column exactly', () => {
+    const buffer = new ColumnBuffer();
+    buffer.append(
+      [
+        { name: 'x', kind: 'float', values: [1, 2] },
+        { name: 'k', kind: 'float', values: [7, 7] },
+      ],
+      2,
+    );
+    buffer.append([{ name: 'k', kind: 'float', values: [7] }], 1);
+    buffer.append(
+      [
+        { name: 's', kind: 'string', values: ['u'] },
+        { name: 'k', kind: 'float', values: [7] },
+      ],
+      1,
+    );
+    const b = new ProfileBuilder();
+    b.add(buffer.toBatch());
+    const p = b.build();
+    const col = (n: string) => p.columns.find((c) => c.name === n)!;
+    expect(p.rows).toBe(4);
+    expect([col('x').count, col('x').missing]).toEqual([4, 2]);
+    expect([col('s').count, col('s').missing]).toEqual([4, 3]);
+    expect(col('k').numeric).toMatchObject({ count: 4, mean: 7, min: 7, max: 7 });
+    expect(col('k').summary.variance).toBe(0);
+  });
+});
+
+describe('configuration', () => {
+  it('names the field, the value and what is valid', () => {
+    expect(() => applyConfig(DEFAULT_CONFIG, { windowMs: 10 })).toThrow(
+      /Invalid windowMs 10: expected an integer between 1000 and 86400000/,
+    );
+    expect(() => applyConfig(DEFAULT_CONFIG, { window: 1000 })).toThrow(
+      /Unknown monitoring setting "window"/,
+    );
+    expect(() => applyConfig(DEFAULT_CONFIG, { alerts: [{ name: 'x', kind: 'drift' }] })).toThrow(
+      /Invalid alerts\[0\].kind "drift": expected one of drift_share, feature_drift/,
+    );
+    expect(() =>
+      applyConfig(DEFAULT_CONFIG, { alerts: [{ name: 'x', kind: 'performance', metric: 'auc', below: 1 }] }),
+    ).toThrow(/Invalid alerts\[0\].metric "auc"/);
+    expect(() =>
+      applyConfig(DEFAULT_CONFIG, { webhooks: [{ url: 'file:///etc/passwd', secret: 'x'.repeat(16) }] }),
+    ).toThrow(/only http:\/\/ and https:\/\//);
+    expect(() => applyConfig(DEFAULT_CONFIG, { webhooks: [{ url: 'https://example.com/h' }] })).toThrow(
+      /secret is required/,
+    );
+    const kept = applyConfig(
+      applyConfig(DEFAULT_CONFIG, { webhooks: [{ url: 'https://example.com/h', secret: 's'.repeat(20) }] }),
+      { webhooks: [{ url: 'https://example.com/h' }], sampleRate: 0.5 },
+    );
+    expect(kept.webhooks[0]!.secret).toBe('s'.repeat(20));
+    expect(kept.sampleRate).toBe(0.5);
+    expect(kept.windowMs).toBe(60_000);
+  });
+});
+
+describe('alert rules', () => {
+  it('fire above or below their bound; drift share at or above it', () => {
+    const fired = breachedRules(
+      [
+        { name: 'share', kind: 'drift_share', above: 0.5 },
+        { name: 'f', kind: 'feature_drift', feature: 'x' },
+        { name: 'acc', kind: 'performance', metric: 'accuracy', below: 0.8 },
+        { name: 'est', kind: 'performance', metric: 'f1', below: 0.8, estimated: true },
+        { name: 'dp', kind: 'bias', metric: 'demographic_parity_difference', above: 0.2 },
+        { name: 'err', kind: 'error_rate', above: 0.01 },
+        { name: 'p99', kind: 'latency_p99', above: 100 },
+      ],
+      {
+        driftShare: 0.5,
+        columns: { x: { score: 0.3, drifted: true } },
+        performance: { accuracy: 0.9 },
+        estimated: { f1: 0.7 },
+        bias: { demographic_parity_difference: 0.25 },
+        errorRate: 0.01,
+        latencyP99: 120,
+      },
+    );
+    expect(fired.map((f) => f.rule.name)).toEqual(['share', 'f', 'est', 'dp', 'p99']);
+    expect(fired[0]!.message).toBe('The share of drifted columns is 0.5, at or above 0.5.');
+  });
+});
+
+describe('performance', () => {
+  it('estimates binary performance with CBPE from weighted scores alone', () => {
+    // Perfectly calibrated scores: 10 rows at 0.9 (predicted "yes"), 10 at 0.2 (predicted "no").
+    const est = cbpe([0.9, 0.2], [10, 10], false)!;
+    // Expected TP 9, FP 1, FN 2, TN 8.
+    expect(est.accuracy).toBeCloseTo(17 / 20, 12);
+    expect(est.precision).toBeCloseTo(0.9, 12);
+    expect(est.recall).toBeCloseTo(9 / 11, 12);
+    expect(est.specificity).toBeCloseTo(8 / 9, 12);
+    // Expected ROC curve: (0,0) → (1/9, 9/11) → (1,1).
+    expect(est.roc_auc).toBeCloseTo(((1 / 9) * (9 / 11)) / 2 + (8 / 9) * ((9 / 11 + 1) / 2), 12);
+    // The same from a window's output profile: the KLL sketch of probabilities[yes] holds the 20 values exactly.
+    const b = new ProfileBuilder();
+    const yes = Float64Array.from([...Array(10).fill(0.9), ...Array(10).fill(0.2)]);
+    b.add({
+      columns: [
+        { name: 'probabilities[no]', type: 'float', values: yes.map((p) => 1 - p) },
+        { name: 'probabilities[yes]', type: 'float', values: yes },
+      ],
+      numRows: 20,
+      rowOffset: 0,
+    });
+    expect(estimateFromProfile(b.build(), DEFAULT_CONFIG)!.accuracy).toBeCloseTo(17 / 20, 12);
+    // With "no" as the positive class the estimate is of that class.
+    const no = estimateFromProfile(b.build(), { ...DEFAULT_CONFIG, positiveClass: 'no' })!;
+    expect(no.precision).toBeCloseTo(8 / 10, 12);
+  });
+
+  it('computes regression metrics once values arrive', () => {
+    const r = performanceOf([
+      { output: { task: 'regression', y: [1, 2] }, label: [1, 4] },
+      { output: { task: 'regression', y: [3] } },
+    ])!;
+    expect(r).toMatchObject({ rows: 3, labeledRows: 2, metrics: { mae: 1, rmse: Math.sqrt(2) } });
+  });
+});
+
+describe('webhooks', () => {
+  it("signs with MLflow's convention", () => {
+    const sig = signature('k'.repeat(16), 'id', 1700000000, '{"a":1}');
+    expect(sig).toBe(
+      `v1,${createHmac('sha256', 'k'.repeat(16)).update('id.1700000000.{"a":1}').digest('base64')}`,
+    );
+  });
+
+  it('refuses loopback, private and link-local targets unless allowed, checking every resolved address', async () => {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ])
+      expect(isBlockedAddress(a), a).toBe(true);
+    for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700::1111']) expect(isBlockedAddress(a), a).toBe(false);
+    await expect(resolveTarget(new URL('http://localhost:9/x'))).rejects.toThrow(
+      /loopback, private or link-local/,
+    );
+    await expect(resolveTarget(new URL('http://[::1]:9/x'))).rejects.toThrow(/MLOOP_WEBHOOK_ALLOWED_HOSTS/);
+    await expect(resolveTarget(new URL('http://127.0.0.1:9/x'), ['127.0.0.1'])).resolves.toMatchObject({
+      address: '127.0.0.1',
+    });
+    const receiver = await webhookReceiver();
+    try {
+      const refused = await deliver(
+        { url: receiver.url, secret: 's'.repeat(16) },
+        { entity: 'e', action: 'a', data: {} },
+      );
+      expect(refused).toMatchObject({ status: 'refused', attempts: 0 });
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('retries 5xx answers and reports the last status', async () => {
+    const receiver = await webhookReceiver(503);
+    try {
+      const r = await deliver(
+        { url: receiver.url, secret: 's'.repeat(16) },
+        { entity: 'e', action: 'a', data: {} },
+        { allowedHosts: ['127.0.0.1'], attempts: 3, backoffMs: 1 },
+      );
+      expect(r).toMatchObject({ status: 'failed', attempts: 3, httpStatus: 503 });
+      expect(receiver.received).toHaveLength(3);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('prediction ids', () => {
+  it('are UUIDv7 whose time can be read back', () => {
+    const id = uuidv7(1_700_000_000_123);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidv7Time(id)).toBe(1_700_000_000_123);
+    expect(uuidv7Time('not-an-id')).toBeUndefined();
+  });
+});
+
+describe('ingest queue', () => {
+  it('drops and counts records beyond its bound without waiting, and processes the rest', async () => {
+    const store = await STORE_BACKENDS[0]!.open();
+    try {
+      const ingest = new MonitorIngest(
+        store,
+        new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'mloop-mon-'))),
+        new MonitorConfigStore(store),
+        { queueSize: 3, log: () => undefined },
+      );
+      const record = (i: number): PredictionRecord => ({
+        predictionId: `p${i}`,
+        deployment: 'd',
+        model: 'm',
+        modelVersion: '1',
+        shadow: false,
+        timestamp: Date.now(),
+        latencyMs: 1,
+        inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([i]) }],
+        outputs: [{ name: 'variable', datatype: 'FP64', shape: [1], data: new Float64Array([i]) }],
+      });
+      const started = performance.now();
+      for (let i = 0; i < 10; i++) ingest.onPrediction(record(i));
+      expect(performance.now() - started).toBeLessThan(50);
+      expect(ingest.counters).toMatchObject({ received: 10, dropped: 7 });
+      await ingest.drainAndFlush();
+      expect(ingest.counters.processed).toBe(3);
+      expect(ingest.renderMetrics()).toMatch(/^mloop_monitor_dropped_total 7$/m);
+      const rows = await store.db.selectFrom('monitor_predictions').select('prediction_id').execute();
+      expect(rows.map((r) => r.prediction_id).sort()).toEqual(['p0', 'p1', 'p2']);
+    } finally {
+      await store.close();
+    }
+  });
+});
