@@ -64,25 +64,20 @@ export function registerServeCommand(program: Command): void {
     .option('--json', 'print the listening address as JSON once ready')
     .action(async (flags: ServeFlags) => {
       const { startReplica } = await import('../serving/replica.js');
-      const { isLoopback, resolveConfig } = await import('../config/config.js');
-      const configure = (host: string | undefined) =>
-        resolveConfig({
+      const { resolveListenConfig } = await import('../config/config.js');
+      const { config, warning } = resolveListenConfig(
+        {
           ...(flags.home ? { home: flags.home } : {}),
           ...(flags.store ? { store: flags.store } : {}),
           ...(flags.artifacts ? { artifacts: flags.artifacts } : {}),
-          ...(host ? { host } : {}),
+          ...(flags.host ? { host: flags.host } : {}),
           ...(flags.auth ? { auth: true } : {}),
           ...(flags.allowedHosts ? { allowedHosts: flags.allowedHosts } : {}),
           port: flags.port ?? 8080,
-        });
-      let config = configure(flags.host);
-      // The server's rule: without authentication, only this machine may call.
-      if (!config.auth && !isLoopback(config.host)) {
-        console.error(
-          `mloop: authentication is off, so the replica listens on 127.0.0.1 only, not ${config.host}. Start it with --auth (users: mloop users add) to serve other machines.`,
-        );
-        config = configure('127.0.0.1');
-      }
+        },
+        'replica',
+      );
+      if (warning) console.error(`mloop: ${warning}`);
       if (flags.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(flags.name))
         throw new InvalidArgumentError(
           `--name: letters, digits, '_', '.' or '-', got ${JSON.stringify(flags.name)}.`,

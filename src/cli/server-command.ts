@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { isLoopback, resolveConfig } from '../config/config.js';
+import { resolveListenConfig } from '../config/config.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -46,20 +46,13 @@ export function registerServerCommand(program: Command): void {
         corsOrigins?: string;
         rateLimit?: string;
       }) => {
-        let config = resolveConfig(opts);
-        const warnings: string[] = [];
-        if (!config.auth && !isLoopback(config.host)) {
-          warnings.push(
-            `Authentication is off, so the server listens on 127.0.0.1 only, not ${config.host}. Add users (mloop users add) and start with --auth to serve other machines.`,
-          );
-          config = resolveConfig({ ...opts, host: '127.0.0.1' });
-        }
+        const { config, warning } = resolveListenConfig(opts, 'server');
         const [{ startServer }, { redact }] = await Promise.all([
           import('../server/start.js'),
           import('../store/open-store.js'),
         ]);
         const server = await startServer(config);
-        for (const w of warnings) console.error(`mloop: ${w}`);
+        if (warning) console.error(`mloop: ${warning}`);
         if (config.auth) {
           const users = await server.services.users.count();
           if (users === 0)

@@ -39,6 +39,23 @@ const list = (text: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/**
+ * The config of a process that listens (`mloop server`, `mloop serve`): without authentication only this machine may
+ * call, so a non-loopback host falls back to 127.0.0.1 and `warning` says why.
+ */
+export function resolveListenConfig(
+  flags: UserConfig,
+  listener: 'server' | 'replica',
+  env: NodeJS.ProcessEnv = process.env,
+): { config: ResolvedConfig; warning?: string } {
+  const config = resolveConfig(flags, env);
+  if (config.auth || isLoopback(config.host)) return { config };
+  return {
+    config: resolveConfig({ ...flags, host: '127.0.0.1' }, env),
+    warning: `authentication is off, so the ${listener} listens on 127.0.0.1 only, not ${config.host}. Add users (mloop users add) and start with --auth to serve other machines.`,
+  };
+}
+
 /** Precedence, in one place: flags > MLOOP_* environment > defaults under the home directory. */
 export function resolveConfig(flags: UserConfig, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const home = resolve(flags.home ?? env.MLOOP_HOME ?? '.mloop');
