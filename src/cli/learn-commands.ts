@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { EvaluateRequest } from '../training/evaluate-run.js';
 import { addClientOptions, type ClientFlags, collect, intOption, withClient } from './connect.js';
 
 interface TrainFlags extends ClientFlags {
@@ -17,21 +18,9 @@ interface TrainFlags extends ClientFlags {
   register?: string;
 }
 
-interface EvaluateFlags extends ClientFlags {
-  model?: string;
-  data: string;
-  target?: string;
-  sensitive?: string;
-  slice?: string;
-  out?: string;
-  run?: string;
-  experiment?: string;
-  runName?: string;
-  champion?: string;
-  minImprovement?: number;
-  metric?: string;
-  bound?: string[];
-}
+/** The request's fields as flags: the model may also come positionally, and `--bound` repeats into `bounds`. */
+type EvaluateFlags = ClientFlags &
+  Omit<EvaluateRequest, 'model' | 'bounds'> & { model?: string; bound?: string[] };
 
 /** `k=v` → [k, v]; the learner checks names and values (docs/learners.md, Parameters). */
 function parseParams(list: readonly string[] | undefined): Record<string, string> {
