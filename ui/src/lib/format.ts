@@ -1,3 +1,5 @@
+import type { DeploymentRoute, DeploymentShadow } from '../api/types';
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** `2024-05-01 13:04:05` in the browser's time zone. */
@@ -67,3 +69,10 @@ export function formatBytes(n: number | undefined): string {
 
 export const plural = (n: number, one: string, many = `${one}s`): string =>
   `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** Routes as the CLI prints them: `fd/1=90 fd/2=10 shadow fd/3=100%`. */
+export const routesText = (routes: DeploymentRoute[], shadows: DeploymentShadow[] = []): string =>
+  [
+    ...routes.map((r) => `${r.model.replace(/^models:\//, '')}=${r.weight}`),
+    ...shadows.map((s) => `shadow ${s.model.replace(/^models:\//, '')}=${s.percent}%`),
+  ].join(' ');

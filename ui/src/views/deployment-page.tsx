@@ -4,10 +4,9 @@ import { deploymentEvents, getDeployment, prometheusText } from '../api/client';
 import type { Deployment } from '../api/types';
 import { KeyValueTable } from '../components/key-value-table';
 import { AsyncView, Empty } from '../components/status';
-import { formatNumber, formatTime } from '../lib/format';
+import { formatNumber, formatTime, routesText } from '../lib/format';
 import { deploymentTraffic, parsePrometheus, type Sample, type VersionTraffic } from '../lib/prometheus';
 import { useAsync } from '../lib/use-async';
-import { routesText } from './deployments-page';
 
 const SCRAPE_MS = 5000;
 

@@ -1,15 +1,8 @@
 import { Link } from 'wouter';
 import { listDeployments } from '../api/client';
-import type { DeploymentRoute, DeploymentShadow } from '../api/types';
 import { AsyncView, Empty } from '../components/status';
-import { formatAgo } from '../lib/format';
+import { formatAgo, routesText } from '../lib/format';
 import { useAsync } from '../lib/use-async';
-
-export const routesText = (routes: DeploymentRoute[], shadows: DeploymentShadow[] = []): string =>
-  [
-    ...routes.map((r) => `${r.model.replace(/^models:\//, '')}=${r.weight}`),
-    ...shadows.map((s) => `shadow ${s.model.replace(/^models:\//, '')}=${s.percent}%`),
-  ].join(' ');
 
 /** Deployments served by this server: state, routes and when they last changed. */
 export function DeploymentsPage() {
