@@ -5,6 +5,7 @@ import { VERSION } from '../server/version.js';
 import { registerAccessCommands } from './access-commands.js';
 import { CliError } from './cli-error.js';
 import { registerDataCommand } from './data-command.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerExperimentsCommand } from './experiments-command.js';
 import { registerLearnCommands } from './learn-commands.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
+  registerDemoCommand(program);
   registerServerCommand(program);
   registerExperimentsCommand(program);
   registerRunsCommand(program);

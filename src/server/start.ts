@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import type { ResolvedConfig } from '../config/config.js';
-import { LoopController } from '../loop/controller.js';
+import { type ControllerOptions, LoopController } from '../loop/controller.js';
 import { servingHealth } from '../loop/health.js';
 import { monitoringReader } from '../loop/monitoring-reader.js';
 import { type MonitoringReader, NO_MONITORING } from '../loop/triggers.js';
@@ -85,6 +85,7 @@ export async function startServer(
         health: servingHealth(metrics),
         monitoring: loop.monitoring ?? (monitoring ? monitoringReader(services.monitoring) : NO_MONITORING),
         tickMs: loop.tickMs ?? env.tickMs ?? 2000,
+        ...(loop.log ? { log: loop.log } : {}),
       })
     : undefined;
   if (controller) {
@@ -108,6 +109,8 @@ const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
 export interface LoopOptions {
   tickMs?: number;
+  /** Where the controller's structured log lines go (default: JSON lines on the console). */
+  log?: ControllerOptions['log'];
   /** Monitoring's read side for the drift and performance triggers (default: this server's live monitoring). */
   monitoring?: MonitoringReader;
 }
