@@ -66,17 +66,24 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     ]);
   const out = flags.json ? process.stderr : process.stdout;
   const config = resolveConfig({ home: join(dir, '.mloop'), host: flags.host, port: flags.port }, {});
+  const settings = {
+    ...DEFAULT_SETTINGS,
+    ...(flags.trainRows ? { trainRows: flags.trainRows } : {}),
+    ...(flags.trafficRows ? { trafficRows: flags.trafficRows } : {}),
+    ...(flags.trees ? { trees: flags.trees } : {}),
+    ...(flags.windowMs ? { windowMs: flags.windowMs } : {}),
+  };
   const monitoring = {
-    ingest: { flushMs: 500 },
+    ingest: { flushMs: settings.flushMs },
     evaluateMs: 1_000,
-    evaluator: { webhooks: { allowedHosts: [] } },
+    evaluator: { graceMs: settings.closeGraceMs, webhooks: { allowedHosts: [] } },
   };
   // The controller's info lines would repeat the narration; its warnings and errors are shown.
   const log = (level: string, event: string, fields: Record<string, unknown>) => {
     if (level !== 'info') out.write(`${pc.yellow('!')} ${event}: ${JSON.stringify(fields)}\n`);
   };
   const start = (port: number) =>
-    startServer({ ...config, port }, { log: () => undefined }, monitoring, { tickMs: 300, log });
+    startServer({ ...config, port }, { log: () => undefined }, monitoring, { tickMs: settings.tickMs, log });
   const server = await start(flags.port).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
     out.write(`${pc.yellow('!')} port ${flags.port} is busy; using a free port\n`);
@@ -95,13 +102,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
       serverUrl: server.url,
       dir,
       narrator,
-      settings: {
-        ...DEFAULT_SETTINGS,
-        ...(flags.trainRows ? { trainRows: flags.trainRows } : {}),
-        ...(flags.trafficRows ? { trafficRows: flags.trafficRows } : {}),
-        ...(flags.trees ? { trees: flags.trees } : {}),
-        ...(flags.windowMs ? { windowMs: flags.windowMs } : {}),
-      },
+      settings,
     });
   } catch (err) {
     await server.close();

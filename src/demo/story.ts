@@ -29,6 +29,11 @@ export interface StorySettings {
   months: number[];
   /** How long a loop run may take before the story gives up on it. */
   loopTimeoutMs: number;
+  /** Monitoring: windows count as closed this long after their end (one process, flushing every `flushMs`). */
+  closeGraceMs: number;
+  flushMs: number;
+  /** The loop controller's tick. */
+  tickMs: number;
 }
 
 export const DEFAULT_SETTINGS: StorySettings = {
@@ -40,6 +45,9 @@ export const DEFAULT_SETTINGS: StorySettings = {
   trees: 100,
   months: [2, 3, 4, 5, 6],
   loopTimeoutMs: 150_000,
+  closeGraceMs: 1_500,
+  flushMs: 500,
+  tickMs: 300,
 };
 
 /** Replayed months (windows) after a loop run during which drift may not start another. */
@@ -275,7 +283,9 @@ async function replayMonth(
   const start = await nextWindow(cfg.windowMs);
   const sent = await replay(ctx.serverUrl, DEPLOYMENT, traffic, { batch: cfg.batch, concurrency: 4 });
   const labels = await sendLabels(client, traffic, sent.answered);
-  const windows = await closedWindows(client, start, cfg.windowMs);
+  // Traffic slower than a window (a busy machine) spills into the next ones: the month is every window it touched.
+  const last = Math.floor(Date.now() / cfg.windowMs) * cfg.windowMs;
+  const windows = await closedWindows(client, start, last, cfg.windowMs);
   const m = monthSummary(name, traffic, sent, labels, windows, added.version.version);
   say.say(
     `${name}: ${count(traffic.rows)} flights in ${sent.answered.length + sent.failed} requests (${sent.seconds.toFixed(1)} s, answered by ${versionsText(sent.byVersion)}), ${count(labels)} labels; ${percent(lateRate(traffic))} late`,
@@ -293,8 +303,9 @@ async function replayMonth(
       !late?.drifted && !(auc !== undefined && auc < bound),
     );
   }
-  // Give the controller a couple of ticks to read the closed window before the story moves on.
-  await new Promise((r) => setTimeout(r, 1_000));
+  // Give the controller the window's close grace and two ticks to read it before the story moves on.
+  const seen = last + cfg.windowMs + cfg.closeGraceMs + 2 * cfg.tickMs + 100;
+  await new Promise((r) => setTimeout(r, Math.max(0, seen - Date.now())));
   await events.print();
   return m;
 }
@@ -458,14 +469,19 @@ async function nextWindow(windowMs: number): Promise<number> {
   return start;
 }
 
-/** The windows that began at `start`, once closed and flushed. */
-async function closedWindows(client: MloopClient, start: number, windowMs: number): Promise<WindowReport[]> {
-  const end = start + windowMs;
+/** The windows that began from `first` to `last`, once closed and flushed. */
+async function closedWindows(
+  client: MloopClient,
+  first: number,
+  last: number,
+  windowMs: number,
+): Promise<WindowReport[]> {
+  const end = last + windowMs;
   for (;;) {
     const wait = end + 700 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const { items } = await client.monitorWindows(DEPLOYMENT, { from: start, to: end });
-    const mine = items.filter((w) => w.start === start && !w.shadow);
+    const { items } = await client.monitorWindows(DEPLOYMENT, { from: first, to: end });
+    const mine = items.filter((w) => w.start >= first && w.start <= last && !w.shadow);
     if (mine.length > 0 && mine.every((w) => w.drift !== null || w.reference === null)) return mine;
     if (Date.now() > end + 10_000) return mine;
     await new Promise((r) => setTimeout(r, 300));

@@ -1,3 +1,4 @@
+import { CLOSE_GRACE_MS } from '../monitor/evaluator.js';
 import type { MonitoringService } from '../monitor/monitoring-service.js';
 import type { WindowReport } from '../monitor/report.js';
 import type { MonitoringReader } from './triggers.js';
@@ -7,16 +8,21 @@ import type { MonitoringReader } from './triggers.js';
  * (shadow traffic excluded, windows still open left out). Drift triggers look at the newest window with a drift
  * result — the state the model is in now, as Evidently and SageMaker monitor per window; the performance trigger
  * pools every labeled window, since labels arrive late and a window rarely holds enough on its own.
+ *
+ * A window counts as closed once `graceMs` has passed since its end, as for the alert evaluator: until then replicas
+ * may still flush its last rows, and a window that has not been written yet must not leave an older one looking
+ * like the newest.
  */
 export function monitoringReader(
   monitoring: MonitoringService,
   now: () => number = Date.now,
+  graceMs: number = CLOSE_GRACE_MS,
 ): MonitoringReader {
   const closedWindows = async (deployment: string, sinceMs: number): Promise<WindowReport[]> => {
     const to = now();
     if (sinceMs >= to) return [];
     const windows = await monitoring.windows(deployment, { from: sinceMs, to });
-    return windows.filter((w) => !w.shadow && w.end <= to).sort((a, b) => a.end - b.end);
+    return windows.filter((w) => !w.shadow && w.end + graceMs <= to).sort((a, b) => a.end - b.end);
   };
   const window = (w: WindowReport) => ({
     start: new Date(w.start).toISOString(),

@@ -21,6 +21,9 @@ export interface Alert {
   createdAt: number;
 }
 
+/** How long after its end a window counts as closed, by default: replicas flush late rows until then. */
+export const CLOSE_GRACE_MS = 5_000;
+
 export interface EvaluatorOptions {
   /** How long after a window ends before it counts as closed: replicas flush late rows until then (default 5 s). */
   graceMs?: number;
@@ -63,7 +66,7 @@ export class MonitorEvaluator {
   }
 
   async #tick(now: number): Promise<void> {
-    const grace = this.opts.graceMs ?? 5_000;
+    const grace = this.opts.graceMs ?? CLOSE_GRACE_MS;
     const windows = await this.store.db
       .selectFrom('monitor_windows as w')
       .select(['w.deployment', 'w.window_start', 'w.window_ms'])

@@ -83,7 +83,11 @@ export async function startServer(
         serverUrl: WILDCARD.has(config.host) ? `http://127.0.0.1:${port}` : url,
         logDir: join(config.home, 'loop-logs'),
         health: servingHealth(metrics),
-        monitoring: loop.monitoring ?? (monitoring ? monitoringReader(services.monitoring) : NO_MONITORING),
+        monitoring:
+          loop.monitoring ??
+          (monitoring
+            ? monitoringReader(services.monitoring, Date.now, monitoring.evaluator?.graceMs)
+            : NO_MONITORING),
         tickMs: loop.tickMs ?? env.tickMs ?? 2000,
         ...(loop.log ? { log: loop.log } : {}),
       })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitoringReader } from '../../src/loop/monitoring-reader.js';
+import { CLOSE_GRACE_MS } from '../../src/monitor/evaluator.js';
 import type { RunningServer } from '../../src/server/start.js';
 import { oneRow, recordTrainingDataset, registerClassifier } from '../monitor/live-support.js';
 import { waitFor } from '../support/serving.js';
@@ -52,7 +53,8 @@ describe("the loop's monitoring reader", () => {
   });
   afterAll(async () => server?.close());
 
-  const reader = () => monitoringReader(server.services.monitoring, () => start + 3 * WINDOW);
+  const reader = () =>
+    monitoringReader(server.services.monitoring, () => start + 3 * WINDOW + CLOSE_GRACE_MS);
 
   it('reads the dataset drift share and one feature’s drift from the newest closed window', async () => {
     const share = await reader().driftShare('clf', start - WINDOW);
@@ -79,5 +81,16 @@ describe("the loop's monitoring reader", () => {
       await monitoringReader(server.services.monitoring, () => start + 10).driftShare('clf', start - WINDOW),
     ).toBeUndefined();
     expect(await reader().performance('other', 'accuracy', start - WINDOW)).toBeUndefined();
+  });
+
+  it('waits out the flush grace after a window ends: a window not written yet must not hide behind an older one', async () => {
+    const justEnded = () => start + 3 * WINDOW;
+    expect(
+      await monitoringReader(server.services.monitoring, justEnded).driftShare('clf', start - WINDOW),
+    ).toBeUndefined();
+    expect(
+      (await monitoringReader(server.services.monitoring, justEnded, 0).driftShare('clf', start - WINDOW))
+        ?.share,
+    ).toBe(0.5);
   });
 });
