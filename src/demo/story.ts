@@ -212,11 +212,15 @@ export async function runStory(ctx: StoryContext): Promise<DemoSummary> {
     `Replay ${MONTHS[cfg.months[0]!]}–${MONTHS[cfg.months.at(-1)!]} as live traffic; labels arrive after each month`,
   );
   const events = new EventFeed(client, say);
-  for (const month of cfg.months) {
-    const m = await replayMonth(ctx, table, month, summary, events);
-    summary.months.push(m);
+  // A run may start whenever the controller reads a closed window, so one is looked for on both sides of a month.
+  const followActive = async (month: number) => {
     const run = await events.activeRun();
-    if (run) summary.loopRuns.push(await followRun(ctx, table, month, run, events));
+    if (run) await followRun(ctx, table, month, run, events);
+  };
+  for (const month of cfg.months) {
+    await followActive(month);
+    summary.months.push(await replayMonth(ctx, table, month, summary, events));
+    await followActive(month);
   }
 
   // 6. A careless change
@@ -230,11 +234,16 @@ export async function runStory(ctx: StoryContext): Promise<DemoSummary> {
   await client.applyLoop(careless, dir);
   say.say(`training now uses only ${CARELESS_FEATURES.join(', ')}; starting a loop run by hand`);
   const manual = await client.startLoopRun(MODEL, 'demo: a change to the training command');
-  summary.loopRuns.push(await followRun(ctx, table, cfg.months.at(-1)!, manual.run, events));
+  await followRun(ctx, table, cfg.months.at(-1)!, manual.run, events);
   await client.applyLoop(policy, dir);
   say.say('the original policy is applied again');
 
-  // 7. Summary
+  // 7. Summary: every loop run the controller recorded, oldest first
+  const { items: runs } = await client.listLoopRuns(MODEL);
+  for (const r of [...runs].sort((a, b) => a.creationTimestamp - b.creationTimestamp)) {
+    const { run, events: runEvents } = await client.getLoopRun(r.id);
+    summary.loopRuns.push(runSummary(run, runEvents));
+  }
   const model = await client.getRegisteredModel(MODEL);
   summary.model.aliases = Object.fromEntries((model.aliases ?? []).map((a) => [a.alias, a.version]));
   for (const r of summary.loopRuns)
@@ -317,7 +326,7 @@ async function followRun(
   month: number,
   run: LoopRun,
   events: EventFeed,
-): Promise<LoopRunSummary> {
+): Promise<void> {
   const { client, settings: cfg } = ctx;
   const deadline = Date.now() + cfg.loopTimeoutMs;
   let pass = 0;
@@ -338,8 +347,6 @@ async function followRun(
     current = (await client.getLoopRun(run.id)).run;
   }
   await events.print();
-  const { events: all } = await client.getLoopRun(run.id);
-  return runSummary(current, all);
 }
 
 /** Prints loop events as they appear, once each. */
