@@ -224,7 +224,7 @@ export function sample(
   table: FlightTable,
   month: number,
   count: number,
-  opts: { fromDay?: number; toDay?: number; offset?: number } = {},
+  opts: { fromDay?: number; toDay?: number; offset?: number; shuffle?: boolean } = {},
 ): Sample {
   const all = table.months.get(month);
   if (!all) throw new Error(`flights-3m has no flights in month ${month}`);
@@ -238,6 +238,7 @@ export function sample(
   const stride = days.length / n;
   const offset = opts.offset ?? 0;
   const pick = Uint32Array.from({ length: n }, (_, j) => days[Math.floor((j + offset) * stride)]!);
+  if (opts.shuffle) shuffleInPlace(pick, month);
   const f64 = (get: (i: number) => number) => Float64Array.from(pick, get);
   const str = (get: (i: number) => string) => Array.from(pick, get);
   const hourOf = (i: number) => {
@@ -258,6 +259,21 @@ export function sample(
     delayed: Uint8Array.from(pick, (i) => (table.delay[i]! > LATE_MINUTES ? 1 : 0)),
     time: f64((i) => table.time[i]!),
   };
+}
+
+/**
+ * Fisher–Yates with a seeded LCG: replayed traffic comes in a random order of the month's flights, so any slice of
+ * it (a window the replay spilled into) is a sample of the whole month rather than its last days.
+ */
+function shuffleInPlace(a: Uint32Array, seed: number): void {
+  let state = (seed * 2_654_435_761) >>> 0;
+  for (let i = a.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    const j = state % (i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
 }
 
 /** The sample as CSV (missing numbers as empty cells), features then the target. */

@@ -41,7 +41,7 @@ export const DEFAULT_SETTINGS: StorySettings = {
   holdoutRows: 5_000,
   trafficRows: 6_000,
   batch: 100,
-  windowMs: 4_000,
+  windowMs: 5_000,
   trees: 100,
   months: [2, 3, 4, 5, 6],
   loopTimeoutMs: 150_000,
@@ -288,9 +288,9 @@ async function replayMonth(
   say.say(
     `${DATASET}@${added.version.version}: ${name} 1–23 (${count(data.rows)} labeled flights) is the newest data`,
   );
-  const traffic = sample(table, month, cfg.trafficRows, { offset: 0.37 });
+  const traffic = sample(table, month, cfg.trafficRows, { offset: 0.37, shuffle: true });
   const start = await nextWindow(cfg.windowMs);
-  const sent = await replay(ctx.serverUrl, DEPLOYMENT, traffic, { batch: cfg.batch, concurrency: 4 });
+  const sent = await replay(ctx.serverUrl, DEPLOYMENT, traffic, { batch: cfg.batch, concurrency: 6 });
   const labels = await sendLabels(client, traffic, sent.answered);
   // Traffic slower than a window (a busy machine) spills into the next ones: the month is every window it touched.
   const last = Math.floor(Date.now() / cfg.windowMs) * cfg.windowMs;
@@ -337,8 +337,11 @@ async function followRun(
         `loop run ${run.id} did not finish within ${cfg.loopTimeoutMs / 1000} s (state ${current.state})`,
       );
     if (current.state === 'canary') {
-      const traffic = sample(table, month, cfg.trafficRows / 2, { offset: 0.11 + 0.13 * (pass++ % 6) });
-      const sent = await replay(ctx.serverUrl, DEPLOYMENT, traffic, { batch: cfg.batch, concurrency: 4 });
+      const traffic = sample(table, month, cfg.trafficRows / 2, {
+        offset: 0.11 + 0.13 * (pass++ % 6),
+        shuffle: true,
+      });
+      const sent = await replay(ctx.serverUrl, DEPLOYMENT, traffic, { batch: cfg.batch, concurrency: 6 });
       await sendLabels(client, traffic, sent.answered);
     } else {
       await new Promise((r) => setTimeout(r, 250));
