@@ -2,16 +2,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addDataset } from '../data/workspace/add.js';
 import { validateAgainst } from '../data/workspace/validate.js';
-import type { LoopEvent, LoopRun } from '../loop/types.js';
+import type { LoopRun } from '../loop/types.js';
 import type { WindowReport } from '../monitor/report.js';
 import type { MloopClient } from '../sdk/client.js';
 import { evaluateAndLog } from '../training/evaluate-run.js';
 import { trainAndLog } from '../training/train-run.js';
 import { flightsFile, lateRate, loadFlights, type Sample, sample, toCsv } from './flights.js';
+import { EventFeed, runSummary, TERMINAL } from './loop-feed.js';
 import { count, fixed, MONTHS, type Narrator, percent } from './narrator.js';
 import { DATASET, DEPLOYMENT, EXPERIMENT, loopPolicy, MODEL, mloopYaml } from './policy.js';
-import type { DemoSummary, LoopRunSummary, MonthSummary } from './summary.js';
+import { type DemoSummary, type MonthSummary, pickNumbers } from './summary.js';
 import { replay, sendLabels } from './traffic.js';
+import { closedWindows, nextWindow, waitReady } from './windows.js';
 
 export interface StorySettings {
   /** January rows the first model trains on (days 1–24), and rows of every later month's data version. */
@@ -52,7 +54,6 @@ export const DEFAULT_SETTINGS: StorySettings = {
 
 /** Replayed months (windows) after a loop run during which drift may not start another. */
 const COOLDOWN_WINDOWS = 3;
-const TERMINAL = new Set(['succeeded', 'failed', 'rejected', 'rolled_back']);
 /** The features a careless change to the training command keeps: the congestion features are gone. */
 const CARELESS_FEATURES = ['hour', 'weekday', 'distance'];
 
@@ -157,7 +158,7 @@ export async function runStory(ctx: StoryContext): Promise<DemoSummary> {
   summary.baseline = {
     data: 'January 25–31',
     rows: evaluation.data.rows,
-    metrics: pick(evaluation.metrics, ['roc_auc', 'accuracy', 'f1', 'log_loss']),
+    metrics: pickNumbers(evaluation.metrics, ['roc_auc', 'accuracy', 'f1', 'log_loss']),
   };
   say.outcome(
     `held-out week January 25–31: ROC AUC ${fixed(baselineAuc)}, accuracy ${fixed(evaluation.metrics.accuracy)}, F1 ${fixed(evaluation.metrics.f1)}`,
@@ -352,85 +353,6 @@ async function followRun(
   await events.print();
 }
 
-/** Prints loop events as they appear, once each. */
-class EventFeed {
-  #seen = new Set<string>();
-  constructor(
-    private readonly client: MloopClient,
-    private readonly say: Narrator,
-  ) {}
-
-  async print(): Promise<void> {
-    const { items } = await this.client.loopEvents(MODEL);
-    for (const e of items) {
-      const key = `${e.runId}:${e.seq}`;
-      if (this.#seen.has(key)) continue;
-      this.#seen.add(key);
-      const good = ![
-        'gate_rejected',
-        'rollback_decided',
-        'training_failed',
-        'gate_failed',
-        'step_error',
-      ].includes(e.kind);
-      this.say.outcome(`loop ${e.kind.replaceAll('_', ' ')}: ${e.message}`, good);
-      const gate = gateOf(e);
-      const auc = (side: string) => fixed(gate?.numbers?.[side]?.roc_auc);
-      if (gate?.numbers)
-        this.say.say(
-          `   gate on the freshest labeled week: challenger ROC AUC ${auc('challenger')}, champion ${auc('champion')}${gate.reasons?.length ? ` — ${gate.reasons.join(' ')}` : ''}`,
-        );
-    }
-  }
-
-  async activeRun(): Promise<LoopRun | undefined> {
-    const { items } = await this.client.listLoopRuns(MODEL);
-    return items.find((r) => !TERMINAL.has(r.state));
-  }
-}
-
-interface GateNumbers {
-  blessed?: boolean;
-  reasons?: string[];
-  numbers?: Record<string, Record<string, number> | null>;
-}
-
-/** The gate's decision in an event's evidence: `mloop evaluate`'s blessing, or the run-metrics decision itself. */
-function gateOf(e: LoopEvent | undefined): GateNumbers | undefined {
-  if (!e || !['gate_passed', 'canary_started', 'gate_rejected', 'gate_failed'].includes(e.kind))
-    return undefined;
-  const evidence = (e.kind === 'canary_started' ? (e.evidence as { gate?: unknown })?.gate : e.evidence) as
-    | (GateNumbers & { report?: { blessing?: GateNumbers } })
-    | undefined;
-  return evidence?.report?.blessing ?? evidence;
-}
-
-function runSummary(run: LoopRun, events: LoopEvent[]): LoopRunSummary {
-  const gate = events.map(gateOf).find((g) => g !== undefined);
-  const bake = events.find((e) => ['bake_passed', 'rollback_decided'].includes(e.kind))?.evidence as
-    | Record<string, unknown>
-    | undefined;
-  return {
-    id: run.id,
-    trigger: run.trigger.kind,
-    state: run.state,
-    ...(run.championVersion ? { champion: run.championVersion } : {}),
-    ...(run.challengerVersion ? { challenger: run.challengerVersion } : {}),
-    ...(run.dataVersion ? { dataVersion: run.dataVersion } : {}),
-    gate: gate
-      ? {
-          blessed: gate.blessed ?? false,
-          numbers: Object.fromEntries(
-            Object.entries(gate.numbers ?? {}).filter(([, v]) => v !== null),
-          ) as Record<string, Record<string, number>>,
-        }
-      : null,
-    canary: bake ? pick(bake, ['requests', 'errors', 'errorRate', 'p99Ms', 'elapsedMs']) : null,
-    ...(run.reason ? { reason: run.reason } : {}),
-    events: events.map((e) => e.kind),
-  };
-}
-
 function monthSummary(
   name: string,
   traffic: Sample,
@@ -462,7 +384,7 @@ function monthSummary(
       performance: w.performance?.metrics
         ? {
             labels: w.performance.labeledRows,
-            ...pick(w.performance.metrics as Record<string, unknown>, ['roc_auc', 'accuracy', 'f1']),
+            ...pickNumbers(w.performance.metrics as Record<string, unknown>, ['roc_auc', 'accuracy', 'f1']),
           }
         : null,
     })),
@@ -472,50 +394,8 @@ function monthSummary(
 /** The live ROC AUC below which the model counts as decayed: 0.03 under its held-out January figure. */
 const aucBound = (baseline: number) => Math.round((baseline - 0.03) * 1000) / 1000;
 
-/** Waits for the next window to begin, so that a month's traffic fills one window. */
-async function nextWindow(windowMs: number): Promise<number> {
-  const start = Math.ceil(Date.now() / windowMs) * windowMs;
-  await new Promise((r) => setTimeout(r, start - Date.now() + 20));
-  return start;
-}
-
-/** The windows that began from `first` to `last`, once closed and flushed. */
-async function closedWindows(
-  client: MloopClient,
-  first: number,
-  last: number,
-  windowMs: number,
-): Promise<WindowReport[]> {
-  const end = last + windowMs;
-  for (;;) {
-    const wait = end + 700 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const { items } = await client.monitorWindows(DEPLOYMENT, { from: first, to: end });
-    const mine = items.filter((w) => w.start >= first && w.start <= last && !w.shadow);
-    if (mine.length > 0 && mine.every((w) => w.drift !== null || w.reference === null)) return mine;
-    if (Date.now() > end + 10_000) return mine;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function waitReady(url: string, deployment: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${url}/v2/models/${deployment}/ready`).catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`deployment ${deployment} did not become ready within 60 s`);
-}
-
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const versionsText = (by: Record<string, number>) =>
   Object.entries(by)
     .map(([v, n]) => `v${v}: ${count(n)}`)
     .join(', ') || 'none';
-
-function pick<T extends Record<string, unknown>>(o: T, keys: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of keys) if (typeof o[k] === 'number') out[k] = o[k] as number;
-  return out;
-}

@@ -62,3 +62,10 @@ export interface LoopRunSummary {
   reason?: string;
   events: string[];
 }
+
+/** The numeric fields of `o` among `keys`. */
+export function pickNumbers<T extends Record<string, unknown>>(o: T, keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) if (typeof o[k] === 'number') out[k] = o[k] as number;
+  return out;
+}
