@@ -34,7 +34,6 @@ describe('web UI: pipelines and monitoring in Chromium', () => {
   });
 
   const open = (path: string) => page.goto(`${server.url}${path}`);
-  const query = (name: string) => new URL(page.url()).searchParams.get(name);
   const texts = (selector: string) => page.locator(selector).allInnerTexts();
 
   it('lists pipeline runs with their stage counts, filters by state and keeps the filter in the URL', async () => {
