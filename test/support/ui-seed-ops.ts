@@ -177,7 +177,17 @@ export async function seedMonitoring(url: string): Promise<SeededMonitoring> {
     if (id) feedback.push({ predictionId: id, label: batch.map((r) => r.y) });
     await new Promise((r) => setTimeout(r, 250));
   }
-  await call('POST', '/feedback', { items: feedback });
+  // Predictions reach the store with the ingest path's next flush (every 2 s); a batch is all or nothing, so an
+  // answer of "unknown prediction" means only that the last ones are not written yet.
+  for (let tries = 0; ; tries++) {
+    try {
+      await call('POST', '/feedback', { items: feedback });
+      break;
+    } catch (err) {
+      if (tries >= 40 || !/Unknown prediction/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 
   await call('PUT', `/loops/${model}`, {
     workdir: dir,

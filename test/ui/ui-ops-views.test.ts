@@ -247,10 +247,34 @@ describe('web UI: pipelines and monitoring in Chromium', () => {
       body: JSON.stringify({ name: 'quiet', model: `models:/${mon.model}/1` }),
     });
     expect(res.status).toBe(201);
-    await open(`/monitoring?d=${mon.deployment}`);
+    await open(`/monitoring?d=${mon.deployment}&f=x1`);
     await page.getByRole('img', { name: 'Drift per feature over time' }).waitFor();
+    // Refreshing keeps the page on screen until the new answer arrives.
+    let answer!: () => void;
+    const pending = new Promise<void>((r) => {
+      answer = r;
+    });
+    let asked = false;
+    await page.route(`**/api/v1/deployments/${mon.deployment}/monitoring/windows*`, async (route) => {
+      asked = true;
+      await pending;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => asked).toBe(true);
+    expect(await page.getByRole('img', { name: 'Drift per feature over time' }).isVisible()).toBe(true);
+    expect(await page.getByRole('status').filter({ hasText: 'Loading monitoring windows' }).count()).toBe(0);
+    const responded = page.waitForResponse((r) =>
+      r.url().includes(`/api/v1/deployments/${mon.deployment}/monitoring/windows`),
+    );
+    answer();
+    await responded;
+    await page.unroute(`**/api/v1/deployments/${mon.deployment}/monitoring/windows*`);
+
     await page.getByLabel('Deployment').selectOption('quiet');
     await page.waitForURL(/d=quiet/);
+    // A cell chosen on another deployment does not follow to this one.
+    expect(new URL(page.url()).searchParams.get('f')).toBeNull();
     await page.getByText('No traffic in this range.').waitFor();
     await page
       .getByRole('table', { name: 'Alerts' })

@@ -101,7 +101,7 @@ function Densities({
       <text x={W - 8} y={H - 8} textAnchor="end" className="axis-label">
         {formatNumber(xMax)}
       </text>
-      <text x={PAD_L - 6} y={PAD_T + 8} textAnchor="end" className="axis-label">
+      <text x={PAD_L + 4} y={PAD_T + 8} className="axis-label">
         density
       </text>
     </svg>

@@ -30,7 +30,8 @@ const RANGES: Record<string, number> = {
  */
 export function MonitoringPage() {
   const deployments = useAsync('deployments', (signal) => listDeployments(signal));
-  const [d, setD] = useQueryParam('d');
+  const [d] = useQueryParam('d');
+  const setParams = useSetQueryParams();
   return (
     <main className="main page">
       <AsyncView state={deployments} label="Loading deployments…">
@@ -51,7 +52,7 @@ export function MonitoringPage() {
               deployments={items}
               deployment={items.find((x) => x.name === d) ?? items[0]!}
               missing={d && !items.some((x) => x.name === d) ? d : undefined}
-              onDeployment={setD}
+              onDeployment={(name) => setParams({ d: name, v: '', f: '', w: '' })}
             />
           )
         }
@@ -80,7 +81,7 @@ function DeploymentMonitor({
   onDeployment(name: string): void;
 }) {
   const [range, setRange] = useQueryParam('range', '24h');
-  const [v, setV] = useQueryParam('v');
+  const [v] = useQueryParam('v');
   const [f] = useQueryParam('f');
   const [w] = useQueryParam('w');
   const setParams = useSetQueryParams();
@@ -103,6 +104,16 @@ function DeploymentMonitor({
     const t = setInterval(() => setRefreshed((n) => n + 1), 60_000);
     return () => clearInterval(t);
   }, []);
+  // A refresh keeps the page on screen (no spinner, no jump) until the new answer replaces it.
+  const [last, setLast] = useState<{ span: number; data: Loaded }>();
+  const loaded = state.status === 'ok' ? state.data : undefined;
+  useEffect(() => {
+    if (loaded) setLast({ span, data: loaded });
+  }, [loaded, span]);
+  const current =
+    state.status === 'loading' && last?.span === span
+      ? { status: 'ok' as const, data: last.data, reload: state.reload }
+      : state;
   return (
     <>
       <header className="page-head">
@@ -140,7 +151,7 @@ function DeploymentMonitor({
           No deployment {missing}; showing {name}.
         </p>
       ) : null}
-      <AsyncView state={state} label="Loading monitoring windows…">
+      <AsyncView state={current} label="Loading monitoring windows…">
         {(data) => {
           const served = data.windows.filter((x) => !x.shadow);
           const versions = [...new Set(served.map((x) => x.modelVersion))].sort(
@@ -162,7 +173,11 @@ function DeploymentMonitor({
                 {versions.length > 0 ? (
                   <label>
                     Model version{' '}
-                    <select aria-label="Model version" value={version} onChange={(e) => setV(e.target.value)}>
+                    <select
+                      aria-label="Model version"
+                      value={version}
+                      onChange={(e) => setParams({ v: e.target.value, f: '', w: '' })}
+                    >
                       {versions.map((x) => (
                         <option key={x} value={x}>
                           v{x}
