@@ -62,9 +62,14 @@ export interface SeededPipelines {
   okRun: string;
   /** Four stages up to date, evaluate failed with exit code 4 after two lines of output. */
   failedRun: string;
+  /** Four stages up to date, evaluate's outputs restored from the run-cache. */
+  restoredRun: string;
 }
 
-/** Two pipeline runs recorded by `mloop repro --server`: one that ran all five stages, one whose last stage failed. */
+/**
+ * Three pipeline runs recorded by `mloop repro --server`: one that ran all five stages, one whose last stage failed,
+ * one that restored the last stage from the run-cache.
+ */
 export async function seedPipelines(url: string): Promise<SeededPipelines> {
   const dir = mkdtempSync(join(tmpdir(), 'mloop-ui-pipe-'));
   writeFileSync(join(dir, 'raw.csv'), 'a,b\n1,2\n3,4\n5,6\n');
@@ -76,12 +81,13 @@ export async function seedPipelines(url: string): Promise<SeededPipelines> {
   );
   const failed = await mloop(dir, ['repro'], url);
   if (failed.code !== 1) throw new Error(`the failing repro exited ${failed.code}: ${failed.stderr}`);
+  // Back to the first command: the run-cache has its outputs, so evaluate is restored instead of run.
+  writeFileSync(join(dir, 'mloop.yaml'), pipelineYaml('cat model.txt lint.txt > report.txt'));
+  await must(dir, ['repro'], url);
   const res = await fetch(`${url}/api/v1/pipeline-runs`);
-  const { items } = (await res.json()) as { items: { runId: string; status: string }[] };
-  return {
-    okRun: items.find((r) => r.status === 'FINISHED')!.runId,
-    failedRun: items.find((r) => r.status === 'FAILED')!.runId,
-  };
+  const { items } = (await res.json()) as { items: { runId: string }[] };
+  if (items.length !== 3) throw new Error(`expected 3 pipeline runs, got ${items.length}`);
+  return { restoredRun: items[0]!.runId, failedRun: items[1]!.runId, okRun: items[2]!.runId };
 }
 
 /** Rows of (x1, x2, group) → y: y is "yes" when x1 + noise > 0; `shift` moves x1 (drift) without moving the truth. */

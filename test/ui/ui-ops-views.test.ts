@@ -42,11 +42,13 @@ describe('web UI: pipelines and monitoring in Chromium', () => {
     await page.waitForURL(/\/pipelines$/);
     const table = page.getByRole('table', { name: 'Pipeline runs' });
     await table.waitFor();
-    expect(await table.locator('tbody tr').count()).toBe(2);
+    expect(await table.locator('tbody tr').count()).toBe(3);
     const ok = page.locator(`tr[data-run="${pipes.okRun}"]`);
     expect(await ok.innerText()).toMatch(/finished[\s\S]*5 ran/i);
     const failed = page.locator(`tr[data-run="${pipes.failedRun}"]`);
     expect(await failed.innerText()).toMatch(/failed[\s\S]*4 up-to-date[\s\S]*1 failed/i);
+    const restored = page.locator(`tr[data-run="${pipes.restoredRun}"]`);
+    expect(await restored.innerText()).toMatch(/finished[\s\S]*1 restored[\s\S]*4 up-to-date/i);
     await screenshot(page, 'pipelines');
 
     await page.getByRole('button', { name: 'Failed' }).click();
@@ -130,6 +132,16 @@ describe('web UI: pipelines and monitoring in Chromium', () => {
     await page.getByText('Not executed in this run: its outputs came from the cache.').waitFor();
     // An up-to-date stage links to the run that made its outputs.
     await page.locator('[data-stage-detail="prepare"]').getByRole('link').first().waitFor();
+
+    // Restored from the run-cache: a cache hit that still took time.
+    await open(`/pipelines/${pipes.restoredRun}`);
+    const node = page.locator('g[data-stage="evaluate"]');
+    await node.waitFor();
+    expect(await node.getAttribute('aria-label')).toBe('Stage evaluate: restored from cache');
+    const row = await page
+      .locator('table[aria-label="Pipeline stages"] tr[data-stage="evaluate"]')
+      .innerText();
+    expect(row).toMatch(/evaluate\s+restored from cache\s+hit\s+\d+(\.\d)? m?s\s+0/);
 
     await open(`/pipelines/${'f'.repeat(32)}`);
     expect(await page.getByRole('alert').innerText()).toMatch(/not found|does not exist/i);
@@ -236,7 +248,7 @@ describe('web UI: pipelines and monitoring in Chromium', () => {
     expect(kinds).toContain('training_started');
     expect(kinds.length).toBeGreaterThanOrEqual(3);
     await page.getByRole('img', { name: 'Latency and requests over time' }).waitFor();
-    await page.getByRole('img', { name: 'Bias over time' }).scrollIntoViewIfNeeded();
+    await timeline.scrollIntoViewIfNeeded();
     await screenshot(page, 'monitoring-performance');
   });
 

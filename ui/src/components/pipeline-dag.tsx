@@ -23,6 +23,9 @@ export const STAGE_STATUS_LABEL: Record<StageStatus, string> = {
 /** A cache hit: the stage's outputs came from the lock or the run-cache instead of an execution. */
 export const isCacheHit = (s: StageStatus): boolean => s === 'up-to-date' || s === 'restored';
 
+/** Whether the stage spent time in this run: it executed, or its outputs were copied back from the run-cache. */
+export const tookTime = (s: PipelineStage): boolean => s.attempts > 0 || s.status === 'restored';
+
 /** Column of each stage: its longest path from a stage without upstream, so every edge points right. */
 export function stageLayers(stages: readonly PipelineStage[]): Map<string, number> {
   const byName = new Map(stages.map((s) => [s.name, s]));
@@ -152,7 +155,7 @@ export function PipelineDag({
               </text>
               <text x={16} y={43} className="node-kind">
                 {label}
-                {s.attempts > 0 ? ` · ${formatDuration(s.durationMs)}` : ''}
+                {tookTime(s) ? ` · ${formatDuration(s.durationMs)}` : ''}
                 {s.attempts > 1 ? ` · ${s.attempts} tries` : ''}
               </text>
             </g>

@@ -3,7 +3,7 @@ import { Link } from 'wouter';
 import { getPipelineRun } from '../api/client';
 import type { PipelineRunDetail, PipelineStage } from '../api/types';
 import { KeyValueTable } from '../components/key-value-table';
-import { isCacheHit, PipelineDag, STAGE_STATUS_LABEL } from '../components/pipeline-dag';
+import { isCacheHit, PipelineDag, STAGE_STATUS_LABEL, tookTime } from '../components/pipeline-dag';
 import { StageCounts } from '../components/stage-counts';
 import { AsyncView, Empty } from '../components/status';
 import { StatusPill } from '../components/status-pill';
@@ -119,7 +119,7 @@ function StagesTable({
               <span className={`chip stage-chip status-${s.status}`}>{STAGE_STATUS_LABEL[s.status]}</span>
             </td>
             <td>{isCacheHit(s.status) ? 'hit' : s.attempts > 0 ? 'miss' : '—'}</td>
-            <td className="num">{s.attempts > 0 ? formatDuration(s.durationMs) : '—'}</td>
+            <td className="num">{tookTime(s) ? formatDuration(s.durationMs) : '—'}</td>
             <td className="num">{s.attempts}</td>
           </tr>
         ))}
@@ -132,7 +132,7 @@ function StageDetail({ stage }: { stage: PipelineStage }) {
   const metrics = Object.entries(stage.metrics);
   const attributes: [string, ReactNode][] = [
     ['status', STAGE_STATUS_LABEL[stage.status]],
-    ['duration', stage.attempts > 0 ? formatDuration(stage.durationMs) : '—'],
+    ['duration', tookTime(stage) ? formatDuration(stage.durationMs) : '—'],
     ['upstream', stage.upstream.length ? stage.upstream.join(', ') : 'none'],
     ['command', <code key="cmd">{stage.cmd || '—'}</code>],
   ];
