@@ -237,6 +237,9 @@ describe('web UI: pipelines and monitoring in Chromium', () => {
       .locator('tbody tr')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-alert')));
     expect(rules).toContain('x1-drift');
+    // The table is on screen whole, not clipped by its card on a long page.
+    const card = (await page.locator('section.card', { has: alerts }).boundingBox())!;
+    expect(card.height).toBeGreaterThan((await alerts.boundingBox())!.height);
 
     const timeline = page.getByRole('list', { name: 'Loop events' });
     await timeline.waitFor();

@@ -39,9 +39,9 @@ export function TimeChart({
   let [yMin, yMax] = yRange ?? [Math.min(...ys), Math.max(...ys)];
   if (!yRange) {
     const pad = (yMax - yMin) * 0.1 || Math.abs(yMax) * 0.1 || 0.1;
-    // Rates and scores live in [0, 1]: padding must not invent an axis beyond it.
+    // Padding must not invent impossible values: no negative latency or count, no score above 1.
     const unit = yMin >= 0 && yMax <= 1;
-    yMin = unit ? Math.max(0, yMin - pad) : yMin - pad;
+    yMin = yMin >= 0 ? Math.max(0, yMin - pad) : yMin - pad;
     yMax = unit ? Math.min(1, yMax + pad) : yMax + pad;
   }
   if (!Number.isFinite(yMin) || !Number.isFinite(yMax)) [yMin, yMax] = [0, 1];
