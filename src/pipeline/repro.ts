@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StatCache } from '../data/hash/stat-cache.js';
 import { PipelineError } from './errors.js';
@@ -7,6 +7,7 @@ import { cacheKey, definitionHash, hashOne } from './fingerprint.js';
 import { type Dag, selectStages } from './graph.js';
 import { type HashedPath, type LockEntry, type LockFile, readLock, writeLock } from './lock.js';
 import { tailLines } from './run-command.js';
+import { pipelineRecord } from './run-record.js';
 import { producedPaths, type Stage } from './spec.js';
 import type { StageCache } from './stage-cache.js';
 import type { Tracker } from './tracker.js';
@@ -24,6 +25,8 @@ export interface StageOutcome {
   error?: string;
   exitCode?: number | null;
   log?: string;
+  /** Size of the (appended) log file before this execution: where its output starts. */
+  logFrom?: number;
 }
 
 export type ReproEvent =
@@ -146,6 +149,7 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
     }
 
     const logFile = logFileOf(root, name);
+    const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
     const attempts = stage.retry.count + 1;
     let delay = stage.retry.backoffMs;
     let last = '';
@@ -174,7 +178,7 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
         });
         await opts.tracker?.end(runId, stage, { ok: true, outs: outcome.outs, how: 'ran' });
         commit(stage, key, deps, outcome.outs, runId);
-        return done({ status: 'ran', attempts: attempt, key, ...(runId ? { run: runId } : {}) });
+        return done({ status: 'ran', attempts: attempt, key, logFrom, ...(runId ? { run: runId } : {}) });
       }
       const r = outcome.result;
       if (r.interrupted || signal.aborted) {
@@ -206,6 +210,7 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
       key,
       exitCode,
       log: rel,
+      logFrom,
       error: `stage ${name} failed: ${last}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}. Last lines of ${rel}:\n${tail.map((l) => `  | ${l}`).join('\n')}`,
     });
   };
@@ -304,7 +309,11 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
   const interrupted = signal.aborted;
   const stages = order.filter((n) => outcomes.has(n)).map((n) => outcomes.get(n)!);
   const ok = !interrupted && stages.length === order.length && stages.every((s) => finished(s.status));
-  await opts.tracker?.close(ok);
+  if (opts.tracker)
+    await opts.tracker.close(
+      ok,
+      pipelineRecord(dag, order, outcomes, { ok, interrupted }, (stage) => logFileOf(root, stage)),
+    );
   return { ok, interrupted, stages };
 }
 

@@ -1,4 +1,5 @@
 import type { HashedPath } from './lock.js';
+import type { PipelineRunRecord } from './run-record.js';
 import type { Stage } from './spec.js';
 
 export interface StageRunStart {
@@ -23,6 +24,6 @@ export interface Tracker {
   /** Returns the run id, so the command can see it as MLOOP_RUN_ID. */
   start(info: StageRunStart): Promise<string | undefined>;
   end(runId: string | undefined, stage: Stage, end: StageRunEnd): Promise<void>;
-  /** Ends the parent run. */
-  close(ok: boolean): Promise<void>;
+  /** Ends the parent run; `record` (the graph and every stage's outcome) is stored with it. */
+  close(ok: boolean, record?: PipelineRunRecord): Promise<void>;
 }

@@ -4,6 +4,12 @@ import { POINTER_EXTENSION, readPointer } from '../data/pointer.js';
 import type { MloopClient } from '../sdk/client.js';
 import { MloopApiError } from '../sdk/errors.js';
 import type { HashedPath } from './lock.js';
+import {
+  PIPELINE_RECORD_ARTIFACT,
+  PIPELINE_SUMMARY_TAG,
+  type PipelineRunRecord,
+  summaryOf,
+} from './run-record.js';
 import type { Stage } from './spec.js';
 import type { StageRunEnd, StageRunStart, Tracker } from './tracker.js';
 import { yaml } from './yaml-lazy.js';
@@ -44,7 +50,7 @@ const flat = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
  * run that produced them — and its outputs' hashes. Runs are created lazily: a fully cached repro creates none.
  */
 export class SdkTracker implements Tracker {
-  private parent: Promise<{ experimentId: string; runId: string }> | undefined;
+  private parent: Promise<{ experimentId: string; runId: string; artifactUri: string }> | undefined;
   private client!: MloopClient;
   /** Git tags computed once per pipeline run, not once per stage (each computation runs git several times). */
   private gitTags: { key: string; value: string }[] = [];
@@ -77,7 +83,7 @@ export class SdkTracker implements Tracker {
         },
         { git: false },
       );
-      return { experimentId, runId: run.info.runId };
+      return { experimentId, runId: run.info.runId, artifactUri: run.info.artifactUri };
     })();
     return this.parent;
   }
@@ -175,9 +181,19 @@ export class SdkTracker implements Tracker {
     await this.client.finishRun(runId, end.ok ? 'FINISHED' : end.how === 'interrupted' ? 'KILLED' : 'FAILED');
   }
 
-  async close(ok: boolean): Promise<void> {
+  async close(ok: boolean, record?: PipelineRunRecord): Promise<void> {
     if (!this.parent) return;
     const parent = await this.parent;
+    // Once per pipeline run, not per stage: the graph and outcomes for the UI, and counts for listing runs.
+    if (record)
+      await Promise.all([
+        this.client.putArtifact(
+          parent.artifactUri,
+          PIPELINE_RECORD_ARTIFACT,
+          new TextEncoder().encode(JSON.stringify(record)),
+        ),
+        this.client.setTags(parent.runId, { [PIPELINE_SUMMARY_TAG]: JSON.stringify(summaryOf(record)) }),
+      ]);
     await this.client.finishRun(parent.runId, ok ? 'FINISHED' : 'FAILED');
   }
 }

@@ -7,6 +7,7 @@ import { MloopError } from '../core/errors.js';
 import { dataRoutes } from '../data/routes.js';
 import { loopRoutes } from '../loop/routes.js';
 import { monitorRoutes } from '../monitor/routes.js';
+import { pipelineRoutes } from '../pipeline/routes.js';
 import { registryRoutes } from '../registry/routes.js';
 import { DEFAULT_MAX_BODY } from '../serving/create-serving.js';
 import { deploymentRoutes } from '../serving/routes.js';
@@ -116,6 +117,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.route(
     API_PREFIX,
     monitorRoutes(() => services),
+  );
+  app.route(
+    API_PREFIX,
+    pipelineRoutes(() => services),
   );
   const serving = services.serving;
   const metrics = services.servingMetrics;

@@ -62,6 +62,90 @@ const metricValues: SchemaObject = {
   description: 'Metric name → value; null where undefined (e.g. ROC AUC with one class).',
 };
 
+const STAGE_STATUSES = [
+  'up-to-date',
+  'restored',
+  'ran',
+  'failed',
+  'blocked',
+  'interrupted',
+  'not-run',
+  'not-selected',
+  'running',
+] as const;
+
+/** Pipeline runs as `mloop repro` records them (src/pipeline/routes.ts). */
+const PIPELINE_SCHEMAS = {
+  PipelineRunSummary: object(
+    {
+      runId: str,
+      experimentId: str,
+      status: { type: 'string', enum: RUN_STATUSES },
+      startTime: millis('Milliseconds since the epoch.'),
+      endTime: millis('Milliseconds since the epoch.'),
+      userId: str,
+      gitCommit: str,
+      gitBranch: str,
+      counts: {
+        type: 'object',
+        description: 'Stages by outcome: ran, restored, up-to-date, failed, blocked, interrupted, not-run, …',
+      },
+    },
+    ['runId', 'experimentId', 'status', 'startTime', 'userId', 'counts'],
+  ),
+  PipelineRunList: object({ items: list(ref('PipelineRunSummary')) }, ['items']),
+  PipelineStage: object(
+    {
+      name: str,
+      upstream: {
+        ...list(str),
+        description: 'Stages whose outputs this stage reads (the edges of the DAG).',
+      },
+      status: { type: 'string', enum: STAGE_STATUSES },
+      durationMs: { type: 'integer' },
+      attempts: { type: 'integer' },
+      cmd: str,
+      key: { ...str, description: 'The cache key of the stage: its command, params and deps by hash.' },
+      run: { ...str, description: 'The tracking run of the execution that made the outputs.' },
+      error: str,
+      log: { ...list(str), description: 'Last lines of the log of a stage that executed in this run.' },
+      attemptRuns: list(
+        object(
+          {
+            runId: str,
+            attempt: { type: 'integer' },
+            status: { type: 'string', enum: RUN_STATUSES },
+            how: str,
+            startTime: millis('Milliseconds since the epoch.'),
+            endTime: millis('Milliseconds since the epoch.'),
+            error: str,
+          },
+          ['runId', 'attempt', 'status', 'startTime'],
+        ),
+      ),
+      metrics: { type: 'object', description: 'Metric name → value of the last execution.' },
+      outs: list(object({ path: str, hash: str }, ['path', 'hash'])),
+    },
+    ['name', 'upstream', 'status', 'durationMs', 'attempts', 'cmd', 'attemptRuns', 'metrics', 'outs'],
+  ),
+  PipelineRunDetail: {
+    allOf: [
+      ref('PipelineRunSummary'),
+      object(
+        {
+          recorded: {
+            type: 'boolean',
+            description:
+              'False when the run left no record (killed): stages come from their executions alone.',
+          },
+          stages: list(ref('PipelineStage')),
+        },
+        ['recorded', 'stages'],
+      ),
+    ],
+  },
+} satisfies Record<string, SchemaObject>;
+
 /** Live monitoring (src/monitor/routes.ts). */
 const MONITOR_SCHEMAS = {
   AlertRule: object(
@@ -986,6 +1070,7 @@ export const SCHEMAS = {
   ),
   LoopStatusList: object({ items: list(ref('LoopStatus')) }, ['items']),
   ...MONITOR_SCHEMAS,
+  ...PIPELINE_SCHEMAS,
 } satisfies Record<string, SchemaObject>;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -1,4 +1,4 @@
-import { VIEW_TYPES } from '../tracking/types.js';
+import { RUN_STATUSES, VIEW_TYPES } from '../tracking/types.js';
 import { SCHEMAS, type SchemaName, type SchemaObject } from './openapi-schemas.js';
 import { VERSION } from './version.js';
 
@@ -144,6 +144,7 @@ function op(
     | 'deployments'
     | 'loops'
     | 'monitoring'
+    | 'pipelines'
     | 'meta',
   spec: {
     params?: ParameterObject[];
@@ -368,6 +369,37 @@ const MONITOR_PATHS: OpenApiDocument['paths'] = {
       ],
       ok: [200, ref('AlertList')],
     }),
+  },
+};
+
+/** Pipeline runs recorded by `mloop repro` (src/pipeline/routes.ts). */
+const PIPELINE_PATHS: OpenApiDocument['paths'] = {
+  '/pipeline-runs': {
+    get: op(
+      'listPipelineRuns',
+      'Recent pipeline runs, newest first, with their stages counted by outcome.',
+      'pipelines',
+      {
+        params: [
+          query('experimentId', { type: 'string' }, 'Only runs of this experiment.'),
+          query('status', { type: 'string', enum: RUN_STATUSES }, 'Only runs in this state.'),
+          query(
+            'maxResults',
+            { type: 'integer', minimum: 1 },
+            'At most this many (default 50, at most 500).',
+          ),
+        ],
+        ok: [200, ref('PipelineRunList')],
+      },
+    ),
+  },
+  '/pipeline-runs/{id}': {
+    get: op(
+      'getPipelineRun',
+      'One pipeline run: every stage with its upstream stages, status, cache use, duration, executions and log tail.',
+      'pipelines',
+      { params: [runIdParam], ok: [200, ref('PipelineRunDetail')], notFound: true },
+    ),
   },
 };
 
@@ -859,6 +891,7 @@ export const OPENAPI: OpenApiDocument = {
     ...DATASET_PATHS,
     ...LOOP_PATHS,
     ...MONITOR_PATHS,
+    ...PIPELINE_PATHS,
   },
   components: { schemas: SCHEMAS },
 };

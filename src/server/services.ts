@@ -6,6 +6,7 @@ import { DatasetService } from '../data/dataset-service.js';
 import type { LoopController } from '../loop/controller.js';
 import { LoopService } from '../loop/loop-service.js';
 import { type MonitoringOptions, MonitoringService } from '../monitor/monitoring-service.js';
+import { PipelineRunService } from '../pipeline/pipeline-runs.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { DeploymentService } from '../serving/deployment-service.js';
 import type { ServingMetrics } from '../serving/metrics.js';
@@ -39,6 +40,8 @@ export interface Services {
   loopController?: LoopController;
   /** Live monitoring: queries and configuration always; ingest and evaluation once started (the server). */
   monitoring: MonitoringService;
+  /** What `mloop repro` recorded: pipeline runs, their graphs and stage executions (read only). */
+  pipelineRuns: PipelineRunService;
 }
 
 export function createServices(
@@ -66,5 +69,6 @@ export function createServices(
     datasets,
     loops: new LoopService(store, registry, datasets),
     monitoring: new MonitoringService({ store, artifacts, registry, runs, datasets }, opts.monitoring),
+    pipelineRuns: new PipelineRunService(store, runs, artifacts),
   };
 }

@@ -337,6 +337,21 @@ describe('OpenAPI document of /api/v1', () => {
     await call('get', '/alerts', '/alerts?maxResults=0');
     await call('delete', '/deployments/{name}/monitoring', '/deployments/doc-mon/monitoring');
 
+    // Pipeline runs: a parent as `mloop repro` tags it and one stage execution (no record: rebuilt from it).
+    const pipe = await t.services.runs.create({ tags: [{ key: 'mloop.pipeline.run', value: 'true' }] });
+    const stage = await t.services.runs.create({
+      tags: [
+        { key: 'mlflow.parentRunId', value: pipe.info.runId },
+        { key: 'mloop.pipeline.stage', value: 'train' },
+        { key: 'mloop.pipeline.attempt', value: '1' },
+      ],
+    });
+    await t.services.runs.setTag(stage.info.runId, 'mloop.pipeline.how', 'ran');
+    await call('get', '/pipeline-runs', '/pipeline-runs');
+    await call('get', '/pipeline-runs', '/pipeline-runs?status=NOPE');
+    await call('get', '/pipeline-runs/{id}', `/pipeline-runs/${pipe.info.runId}`);
+    await call('get', '/pipeline-runs/{id}', `/pipeline-runs/${stage.info.runId}`);
+
     // Errors are documented too.
     await call('get', '/runs/{id}', `/runs/${'f'.repeat(32)}`);
     await call('get', '/experiments/{id}', '/experiments/x');

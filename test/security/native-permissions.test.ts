@@ -75,4 +75,17 @@ describe('a NO_PERMISSIONS grant on the native API', () => {
     });
     expect(mlflow.status).toBe(403);
   });
+
+  it('hides pipeline runs of an experiment the caller may not read, in the list and by id', async () => {
+    await s.services.runs.setTag(runId, 'mloop.pipeline.run', 'true');
+    const byId = `/api/v1/pipeline-runs/${runId}`;
+    expect((await request(s.app, 'GET', byId, { token: s.tokens.viewer })).status).toBe(403);
+    expect((await request(s.app, 'GET', byId, { token: s.tokens.editor })).status).toBe(200);
+    const listed = (token: string) =>
+      request(s.app, 'GET', '/api/v1/pipeline-runs', { token }).then((r) =>
+        r.body.items.map((i: { runId: string }) => i.runId),
+      );
+    expect(await listed(s.tokens.viewer)).toEqual([]);
+    expect(await listed(s.tokens.editor)).toEqual([runId]);
+  });
 });

@@ -386,19 +386,6 @@ describe('web UI in Chromium', () => {
     expect(path()).toBe(`/experiments/${seeded.experimentId}`);
   });
 
-  it('labels the sections the UI does not draw yet as not available, with no sample data', async () => {
-    // Pipelines run client-side and have no server API; the page says so.
-    await open('/pipelines');
-    await page.getByText('not available yet').waitFor();
-    await page.getByText(/This server has no .* API yet/).waitFor();
-    await screenshot(page, 'section-not-available');
-    // Monitoring has an API already; the page names it and still shows no sample data.
-    await open('/monitoring');
-    await page.getByText('not available yet').waitFor();
-    await page.getByText(/The server already answers/).waitFor();
-    await page.getByText('/api/v1/alerts', { exact: false }).first().waitFor();
-  });
-
   it('shows datasets: versions, schema, column profiles with histograms, and the runs that read a version', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mloop-ui-data-'));
     const csv = (rows: number, shift: number) =>

@@ -1,6 +1,7 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { ErrorBoundary } from './components/error-boundary';
+import { Loading } from './components/status';
 import { ComparePage } from './views/compare-page';
 import { DataPage } from './views/data-page';
 import { DatasetPage } from './views/dataset-page';
@@ -9,18 +10,28 @@ import { DeploymentsPage } from './views/deployments-page';
 import { ExperimentsPage } from './views/experiments-page';
 import { ModelPage } from './views/model-page';
 import { ModelsPage } from './views/models-page';
-import { NotAvailablePage } from './views/not-available-page';
 import { NotFoundPage } from './views/not-found-page';
 import { RunPage } from './views/run-page';
 import { VersionPage } from './views/version-page';
+
+// Pipelines and monitoring load on first visit: most sessions never open them, and the first paint stays small.
+const MonitoringPage = lazy(() =>
+  import('./views/monitoring-page').then((m) => ({ default: m.MonitoringPage })),
+);
+const PipelinesPage = lazy(() =>
+  import('./views/pipelines-page').then((m) => ({ default: m.PipelinesPage })),
+);
+const PipelineRunPage = lazy(() =>
+  import('./views/pipeline-run-page').then((m) => ({ default: m.PipelineRunPage })),
+);
 
 const NAV = [
   { href: '/experiments', label: 'Experiments', match: ['/experiments', '/runs', '/compare'] },
   { href: '/models', label: 'Models', match: ['/models'] },
   { href: '/data', label: 'Data', match: ['/data'] },
-  { href: '/pipelines', label: 'Pipelines', soon: true },
+  { href: '/pipelines', label: 'Pipelines', match: ['/pipelines'] },
   { href: '/deployments', label: 'Deployments', match: ['/deployments'] },
-  { href: '/monitoring', label: 'Monitoring', soon: true },
+  { href: '/monitoring', label: 'Monitoring', match: ['/monitoring'] },
 ];
 
 /** Route parameters arrive decodeURI'd by the router; finish the job for %2F-style escapes. */
@@ -56,9 +67,8 @@ function TopBar() {
             <Link
               key={n.href}
               href={n.href}
-              className={`nav-link${active ? ' active' : ''}${n.soon ? ' soon' : ''}`}
+              className={`nav-link${active ? ' active' : ''}`}
               aria-current={active ? 'page' : undefined}
-              title={n.soon ? 'Not available yet' : undefined}
             >
               {n.label}
             </Link>
@@ -84,47 +94,50 @@ export function App() {
     <div className="app">
       <TopBar />
       <ErrorBoundary resetKey={location}>
-        <Switch>
-          <Route path="/">
-            <Redirect to="/experiments" replace />
-          </Route>
-          <Route path="/experiments">
-            <ExperimentsPage />
-          </Route>
-          <Route path="/experiments/:id">{(p) => <ExperimentsPage id={param(p.id)} />}</Route>
-          <Route path="/runs/:id">{(p) => <RunPage key={p.id} runId={param(p.id)} />}</Route>
-          <Route path="/compare">
-            <ComparePage />
-          </Route>
-          <Route path="/models">
-            <ModelsPage />
-          </Route>
-          <Route path="/models/:name">{(p) => <ModelPage key={p.name} name={param(p.name)} />}</Route>
-          <Route path="/models/:name/versions/:version">
-            {(p) => (
-              <VersionPage key={`${p.name}/${p.version}`} name={param(p.name)} version={param(p.version)} />
-            )}
-          </Route>
-          <Route path="/data">
-            <DataPage />
-          </Route>
-          <Route path="/data/:name">{(p) => <DatasetPage key={p.name} name={param(p.name)} />}</Route>
-          <Route path="/pipelines">
-            <NotAvailablePage section="pipelines" />
-          </Route>
-          <Route path="/deployments">
-            <DeploymentsPage />
-          </Route>
-          <Route path="/deployments/:name">
-            {(p) => <DeploymentPage key={p.name} name={param(p.name)} />}
-          </Route>
-          <Route path="/monitoring">
-            <NotAvailablePage section="monitoring" />
-          </Route>
-          <Route>
-            <NotFoundPage />
-          </Route>
-        </Switch>
+        <Suspense fallback={<Loading label="Loading view…" />}>
+          <Switch>
+            <Route path="/">
+              <Redirect to="/experiments" replace />
+            </Route>
+            <Route path="/experiments">
+              <ExperimentsPage />
+            </Route>
+            <Route path="/experiments/:id">{(p) => <ExperimentsPage id={param(p.id)} />}</Route>
+            <Route path="/runs/:id">{(p) => <RunPage key={p.id} runId={param(p.id)} />}</Route>
+            <Route path="/compare">
+              <ComparePage />
+            </Route>
+            <Route path="/models">
+              <ModelsPage />
+            </Route>
+            <Route path="/models/:name">{(p) => <ModelPage key={p.name} name={param(p.name)} />}</Route>
+            <Route path="/models/:name/versions/:version">
+              {(p) => (
+                <VersionPage key={`${p.name}/${p.version}`} name={param(p.name)} version={param(p.version)} />
+              )}
+            </Route>
+            <Route path="/data">
+              <DataPage />
+            </Route>
+            <Route path="/data/:name">{(p) => <DatasetPage key={p.name} name={param(p.name)} />}</Route>
+            <Route path="/pipelines">
+              <PipelinesPage />
+            </Route>
+            <Route path="/pipelines/:id">{(p) => <PipelineRunPage key={p.id} id={param(p.id)} />}</Route>
+            <Route path="/deployments">
+              <DeploymentsPage />
+            </Route>
+            <Route path="/deployments/:name">
+              {(p) => <DeploymentPage key={p.name} name={param(p.name)} />}
+            </Route>
+            <Route path="/monitoring">
+              <MonitoringPage />
+            </Route>
+            <Route>
+              <NotFoundPage />
+            </Route>
+          </Switch>
+        </Suspense>
       </ErrorBoundary>
     </div>
   );

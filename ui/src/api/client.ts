@@ -9,8 +9,14 @@ import type {
   DeploymentEvent,
   Experiment,
   LineageGraph,
+  LoopEvent,
   ModelVersion,
+  MonitorAlert,
+  MonitorConfig,
+  MonitorWindow,
   Page,
+  PipelineRunDetail,
+  PipelineRunSummary,
   RegisteredModel,
   Run,
   WireMetric,
@@ -218,6 +224,52 @@ export async function deploymentEvents(name: string, signal?: AbortSignal): Prom
   return (
     await getJson<{ items: DeploymentEvent[] }>(`${NATIVE}/deployments/${seg(name)}/events`, {}, signal)
   ).items;
+}
+
+export async function listPipelineRuns(
+  filter: { status?: string; maxResults?: number },
+  signal?: AbortSignal,
+): Promise<PipelineRunSummary[]> {
+  return (await getJson<{ items: PipelineRunSummary[] }>(`${NATIVE}/pipeline-runs`, filter, signal)).items;
+}
+
+export const getPipelineRun = (id: string, signal?: AbortSignal): Promise<PipelineRunDetail> =>
+  getJson<PipelineRunDetail>(`${NATIVE}/pipeline-runs/${seg(id)}`, {}, signal);
+
+export const monitorConfig = (deployment: string, signal?: AbortSignal): Promise<MonitorConfig> =>
+  getJson<MonitorConfig>(`${NATIVE}/deployments/${seg(deployment)}/monitoring`, {}, signal);
+
+/** Windows that start in [from, to); with `profiles`, each window's merged input profile too. */
+export async function monitorWindows(
+  deployment: string,
+  query: { from: number; to: number; modelVersion?: string; profiles?: boolean },
+  signal?: AbortSignal,
+): Promise<MonitorWindow[]> {
+  return (
+    await getJson<{ items: MonitorWindow[] }>(
+      `${NATIVE}/deployments/${seg(deployment)}/monitoring/windows`,
+      query,
+      signal,
+    )
+  ).items;
+}
+
+export async function monitorAlerts(
+  deployment: string,
+  range: { from: number; to: number },
+  signal?: AbortSignal,
+): Promise<MonitorAlert[]> {
+  return (
+    await getJson<{ items: MonitorAlert[] }>(
+      `${NATIVE}/alerts`,
+      { deployment, ...range, maxResults: 1000 },
+      signal,
+    )
+  ).items;
+}
+
+export async function loopEvents(model: string, signal?: AbortSignal): Promise<LoopEvent[]> {
+  return (await getJson<{ items: LoopEvent[] }>(`${NATIVE}/loops/${seg(model)}/events`, {}, signal)).items;
 }
 
 /** The server's Prometheus exposition (`/metrics`), as text. */

@@ -225,3 +225,137 @@ export interface DeploymentEvent {
   actor: string;
   timestamp: number;
 }
+
+/** A pipeline run as `mloop repro` recorded it (GET /api/v1/pipeline-runs). */
+export interface PipelineRunSummary {
+  runId: string;
+  experimentId: string;
+  status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+  startTime: number;
+  endTime?: number;
+  userId: string;
+  gitCommit?: string;
+  gitBranch?: string;
+  /** Stages by outcome: ran, restored, up-to-date, failed, blocked, interrupted, not-run, not-selected, running. */
+  counts: Record<string, number>;
+}
+
+export type StageStatus =
+  | 'up-to-date'
+  | 'restored'
+  | 'ran'
+  | 'failed'
+  | 'blocked'
+  | 'interrupted'
+  | 'not-run'
+  | 'not-selected'
+  | 'running';
+
+export interface PipelineStage {
+  name: string;
+  upstream: string[];
+  status: StageStatus;
+  durationMs: number;
+  attempts: number;
+  cmd: string;
+  key?: string;
+  run?: string;
+  error?: string;
+  log?: string[];
+  attemptRuns: {
+    runId: string;
+    attempt: number;
+    status: string;
+    how?: string;
+    startTime: number;
+    endTime?: number;
+    error?: string;
+  }[];
+  metrics: Record<string, number>;
+  outs: { path: string; hash: string }[];
+}
+
+export interface PipelineRunDetail extends PipelineRunSummary {
+  recorded: boolean;
+  stages: PipelineStage[];
+}
+
+export interface ColumnDriftView {
+  method: string;
+  score: number;
+  statistic: number;
+  threshold: number;
+  drifted: boolean;
+}
+
+export type MetricValues = Record<string, number | null>;
+
+export interface FairnessView {
+  column: string;
+  groups: { group: string; count: number; selection_rate?: number }[];
+  [metric: string]: unknown;
+}
+
+/** One monitoring window of one model version (GET /deployments/{name}/monitoring/windows). */
+export interface MonitorWindow {
+  start: number;
+  end: number;
+  model: string;
+  modelVersion: string;
+  shadow: boolean;
+  replicas: number;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  rows: number;
+  latencyMs: { mean: number; p50: number; p99: number } | null;
+  inputs?: { rows: number; columns: ColumnProfileView[] };
+  performance: {
+    task: 'classification' | 'regression';
+    rows: number;
+    labeledRows: number;
+    metrics: MetricValues | null;
+    estimated: MetricValues | null;
+    bias: FairnessView | null;
+  } | null;
+  drift: {
+    share: number;
+    shareThreshold: number;
+    drifted: boolean;
+    driftedColumns: string[];
+    columns: Record<string, ColumnDriftView>;
+    skipped: { column: string; reason: string }[];
+  } | null;
+  reference: { dataset: string; source: 'lineage' | 'config' } | null;
+}
+
+export interface MonitorConfig {
+  windowMs: number;
+  sensitiveColumn: string | null;
+  alerts: { name: string; kind: string; feature?: string; metric?: string; above?: number; below?: number }[];
+  [key: string]: unknown;
+}
+
+export interface MonitorAlert {
+  id: string;
+  deployment: string;
+  rule: string;
+  kind: string;
+  windowStart: number;
+  windowEnd: number;
+  value: number | null;
+  bound: number | null;
+  message: string;
+  createdAt: number;
+}
+
+export interface LoopEvent {
+  runId: string;
+  seq: number;
+  model: string;
+  kind: string;
+  state: string;
+  message: string;
+  actor: string;
+  timestamp: number;
+}

@@ -37,3 +37,28 @@ export function useQueryList(name: string): [string[], (values: string[]) => voi
   const set = useCallback((values: string[]) => setRaw(values.join(',')), [setRaw]);
   return [list, set];
 }
+
+/**
+ * Sets several parameters in one navigation (separate `useQueryParam` setters each start from the URL of the last
+ * render, so calling two of them in a row would keep only the second change). Empty values remove the parameter.
+ */
+export function useSetQueryParams(opts: { push?: boolean } = {}): (values: Record<string, string>) => void {
+  const [, setParams] = useSearchParams();
+  const push = opts.push ?? false;
+  return useCallback(
+    (values: Record<string, string>) => {
+      setParams(
+        (prev) => {
+          const p = new URLSearchParams(prev);
+          for (const [k, v] of Object.entries(values)) {
+            if (v === '') p.delete(k);
+            else p.set(k, v);
+          }
+          return p;
+        },
+        { replace: !push },
+      );
+    },
+    [setParams, push],
+  );
+}
