@@ -13,7 +13,8 @@
  *
  * usage: npm run bench -- [--backend sqlite|postgres|all] [--seconds N]   or   node --import tsx bench/monitoring.ts
  *        (BENCH_ROUNDS=3, BENCH_CONNECTIONS=32, BENCH_SAMPLE_RATE=0 share of requests kept raw,
- *        BENCH_CPU_PROF=DIR writes a V8 CPU profile of each replica there when it stops)
+ *        BENCH_CPU_PROF=DIR writes a V8 CPU profile of each replica there when it stops, BENCH_COMPARE=DIR adds a
+ *        third replica with monitoring on, served from the mloop checkout in DIR, measured in the same rounds)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -88,15 +89,20 @@ interface Replica {
   pid: number | undefined;
 }
 
-function startReplica(args: string[], env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<Replica> {
+function startReplica(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  children: ChildProcess[],
+  root = ROOT,
+): Promise<Replica> {
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
     : [];
   const child = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...args],
+    [...profile, '--import', 'tsx', join(root, 'bench/support/mloop-cli.ts'), ...args],
     {
-      cwd: ROOT,
+      cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     },
@@ -170,15 +176,26 @@ async function run(
       { MLOOP_MONITORING: 'on' },
       children,
     );
+    const compareRoot = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
+    const compare = compareRoot
+      ? await startReplica(
+          [...common, ...flags, '--name', 'clf'],
+          { MLOOP_MONITORING: 'on' },
+          children,
+          compareRoot,
+        )
+      : undefined;
     const body = JSON.stringify({
       inputs: row.map((v, i) => ({ name: `f${i}`, shape: [1, 1], datatype: 'FP32', data: [v] })),
     });
-    const runs: Record<'off' | 'on', LoadResult[]> = { off: [], on: [] };
+    const runs: Record<'off' | 'on' | 'compare', LoadResult[]> = { off: [], on: [], compare: [] };
+    const replicas: ['off' | 'on' | 'compare', Replica][] = [
+      ['off', off],
+      ['on', on],
+      ...(compare ? [['compare', compare] as ['compare', Replica]] : []),
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [key, replica] of [
-        ['off', off],
-        ['on', on],
-      ] as const) {
+      for (const [key, replica] of replicas) {
         log(`monitoring ${key}, round ${round + 1}/${ROUNDS}: ${seconds}s, ${CONNECTIONS} connections`);
         const r = await load(replica, '/v2/models/clf/infer', body, seconds);
         const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
@@ -200,7 +217,7 @@ async function run(
     const dropped = Number(/^mloop_monitor_dropped_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     const processed = Number(/^mloop_monitor_processed_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     const ratio = onR.throughput / offR.throughput;
-    const each = (k: 'off' | 'on') => runs[k].map((x) => Math.round(x.throughput)).join('/');
+    const each = (k: 'off' | 'on' | 'compare') => runs[k].map((x) => Math.round(x.throughput)).join('/');
     const note = `median of ${ROUNDS} interleaved ${seconds}s runs (off ${each('off')}, on ${each('on')} req/s); records processed ${processed}, dropped ${dropped}; load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`;
     return [
       {
@@ -234,6 +251,20 @@ async function run(
         ratio: cpuOn / cpuOff,
         note: `off ${runs.off.map((x) => x.cpuMsPerRequest.toFixed(3)).join('/')}, on ${runs.on.map((x) => x.cpuMsPerRequest.toFixed(3)).join('/')} ms`,
       },
+      ...(compare
+        ? [
+            {
+              bench: 'monitoring',
+              backend,
+              metric: `throughput with monitoring on, ${compareRoot} vs off`,
+              value: median(runs.compare).throughput,
+              unit: 'req/s',
+              baseline: offR.throughput,
+              ratio: median(runs.compare).throughput / offR.throughput,
+              note: `rounds ${each('compare')} req/s; p99 ${median(runs.compare).p99.toFixed(1)} ms; CPU ${runs.compare.map((x) => x.cpuMsPerRequest.toFixed(3)).join('/')} ms/request`,
+            },
+          ]
+        : []),
     ];
   } finally {
     // Wait for the replicas to stop, so that a CPU profile (BENCH_CPU_PROF) is written before the bench exits.

@@ -103,13 +103,7 @@ function columnNames(
   meta: ModelMeta | undefined,
   side: 'input' | 'output',
 ): string[] {
-  const compute = () =>
-    side === 'input' && tensorCount === 1 && meta?.columns?.length === width
-      ? meta.columns
-      : side === 'output' && meta?.classes?.length === width
-        ? meta.classes.map((c) => `${t.name}[${c}]`)
-        : Array.from({ length: width }, (_, j) => `${t.name}[${j}]`);
-  if (!meta) return compute();
+  if (!meta) return namesOf(t, width, tensorCount, meta, side);
   let cache = NAMES.get(meta);
   if (!cache) {
     cache = new Map();
@@ -118,10 +112,22 @@ function columnNames(
   const key = `${side}\u0000${tensorCount}\u0000${t.name}\u0000${width}`;
   let names = cache.get(key);
   if (!names) {
-    names = compute();
+    names = namesOf(t, width, tensorCount, meta, side);
     cache.set(key, names);
   }
   return names;
+}
+
+function namesOf(
+  t: Tensor,
+  width: number,
+  tensorCount: number,
+  meta: ModelMeta | undefined,
+  side: 'input' | 'output',
+): string[] {
+  if (side === 'input' && tensorCount === 1 && meta?.columns?.length === width) return meta.columns;
+  if (side === 'output' && meta?.classes?.length === width) return meta.classes.map((c) => `${t.name}[${c}]`);
+  return Array.from({ length: width }, (_, j) => `${t.name}[${j}]`);
 }
 
 function numeric(t: Tensor): ArrayLike<number> | readonly string[] {

@@ -34,6 +34,11 @@ export class WindowProfiler {
     } = {},
   ) {}
 
+  /** Starts the worker now rather than on the first flush, so that loading its modules is not a serving hiccup. */
+  start(): void {
+    this.#ensure();
+  }
+
   run(job: WindowJob): Promise<WindowResult> {
     const worker = this.#ensure();
     if (!worker) return Promise.resolve().then(() => profileWindow(job));
