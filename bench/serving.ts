@@ -12,7 +12,8 @@
  *
  * usage: node --import tsx bench/serving.ts   (BENCH_SECONDS=5 per run, BENCH_ROUNDS=3, BENCH_CONNECTIONS=32,
  *        BENCH_SKIP_MLFLOW=1; BENCH_COMPARE=DIR also serves the model from the mloop checkout in DIR, e.g. a
- *        worktree of the previous commit, and measures it in the same interleaved rounds as 'compare-oip')
+ *        worktree of the previous commit, and measures it in the same interleaved rounds as 'compare-oip';
+ *        BENCH_CPU_PROF=DIR writes a V8 CPU profile of the mloop replica there when it stops)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -202,9 +203,10 @@ async function main(): Promise<void> {
     'baseline',
   );
   const serveArgs = ['serve', '--home', home, '--model', 'models:/gbdt/1', '--port', '0', '--json'];
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   const mloopUrl = await startJsonChild(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...serveArgs],
+    [...profile, '--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...serveArgs],
     'mloop serve',
   );
   const compareUrl = COMPARE

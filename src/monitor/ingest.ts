@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { CompiledQuery } from 'kysely';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { toJsonValues } from '../serving/datatypes.js';
 import type { PayloadHook, PredictionRecord } from '../serving/payload-hook.js';
@@ -8,6 +7,7 @@ import type { MonitorPredictionTable } from '../store/schema.js';
 import { ColumnBuffer } from './column-buffer.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorConfigStore } from './config-store.js';
+import { insertPredictions, PREDICTION_ROWS } from './prediction-insert.js';
 import { sensitiveGroups, storedOutput } from './prediction-output.js';
 import { appendTensors } from './record-columns.js';
 import { mergeDelta, type WindowDelta, type WindowJob } from './window-profile.js';
@@ -22,7 +22,7 @@ export interface IngestOptions {
   flushMs?: number;
   /** Records processed per event-loop turn before yielding to requests (default 128). */
   chunk?: number;
-  /** Build the windows' profiles on the event loop instead of in a worker thread (default false). */
+  /** Profile windows and insert predictions on the event loop instead of in a worker thread (default false). */
   inlineProfiling?: boolean;
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -51,8 +51,8 @@ type Failure = { failure: true; deployment: string; model: string; version: stri
  * small chunks on later event-loop turns: each record's tensors are split into named columns and their values copied
  * into its window's column buffers (typed arrays), the only per-request work on the serving thread. Every `flushMs`
  * the buffers go to a worker thread (WindowProfiler) that builds their profiles and merges them into this replica's
- * row of the window (several replicas' rows merge on read); the predictions are stored for ground truth, and the
- * sampled requests go to the artifact store.
+ * row of the window (several replicas' rows merge on read); the predictions are stored for ground truth, inserted by
+ * the same worker through its own connection; the sampled requests go to the artifact store.
  */
 export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
@@ -70,6 +70,7 @@ export class MonitorIngest implements PayloadHook {
   readonly #chunk: number;
   readonly #log: NonNullable<IngestOptions['log']>;
   readonly #profiler: WindowProfiler;
+  readonly #ownConnection: boolean;
 
   constructor(
     private readonly store: Store,
@@ -82,6 +83,8 @@ export class MonitorIngest implements PayloadHook {
     this.#chunk = opts.chunk ?? 128;
     this.#log = opts.log ?? ((event, fields) => console.error(`mloop monitor: ${event}`, fields));
     this.#profiler = new WindowProfiler({ inline: opts.inlineProfiling ?? false, log: this.#log });
+    // An in-memory SQLite database exists only on this connection: the worker cannot write to it.
+    this.#ownConnection = !/^sqlite:\/\/\/(:memory:)?$/.test(store.uri);
   }
 
   start(): void {
@@ -268,7 +271,8 @@ export class MonitorIngest implements PayloadHook {
     for (let i = 0; i < predictions.length; i += PREDICTION_ROWS) {
       const part = predictions.slice(i, i + PREDICTION_ROWS);
       try {
-        await this.store.db.executeQuery(insertPredictions(this.store.dialect.name, part));
+        const here = () => this.store.db.executeQuery(insertPredictions(this.store.dialect.name, part));
+        await (this.#ownConnection ? this.#profiler.insert(this.store.uri, part, here) : here());
       } catch (err) {
         this.counters.flushFailures++;
         this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
@@ -398,43 +402,6 @@ export class MonitorIngest implements PayloadHook {
       )
     );
   }
-}
-
-/** Rows per INSERT of predictions (SQLite allows 32,766 parameters: 10 per row). */
-const PREDICTION_ROWS = 500;
-const PREDICTION_COLUMNS = [
-  'prediction_id',
-  'shadow',
-  'deployment',
-  'model_version',
-  'timestamp',
-  'window_start',
-  'output',
-  'groups',
-  'label',
-  'label_time',
-] as const;
-const insertTexts = new Map<string, string>();
-
-/**
- * The INSERT of a flush's predictions, its text built once per dialect and row count: Kysely's query builder took
- * longer to compile a 500-row insert than the database took to run it, on the thread that serves requests.
- */
-function insertPredictions(dialect: 'sqlite' | 'postgres', rows: MonitorPredictionTable[]): CompiledQuery {
-  const key = `${dialect}/${rows.length}`;
-  let text = insertTexts.get(key);
-  if (!text) {
-    const width = PREDICTION_COLUMNS.length;
-    const placeholder = (i: number) => (dialect === 'postgres' ? `$${i + 1}` : '?');
-    const tuples = rows.map(
-      (_, r) => `(${PREDICTION_COLUMNS.map((_c, c) => placeholder(r * width + c)).join(', ')})`,
-    );
-    text = `insert into "monitor_predictions" (${PREDICTION_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')} on conflict ("prediction_id", "shadow") do nothing`;
-    insertTexts.set(key, text);
-  }
-  const parameters: unknown[] = [];
-  for (const row of rows) for (const c of PREDICTION_COLUMNS) parameters.push(row[c]);
-  return CompiledQuery.raw(text, parameters);
 }
 
 const mergeCarried = (a: WindowDelta | undefined, b: WindowDelta): WindowDelta => (a ? mergeDelta(a, b) : b);

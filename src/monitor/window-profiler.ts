@@ -3,19 +3,23 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { MonitorPredictionTable } from '../store/schema.js';
 import { profileWindow, type WindowJob, type WindowResult } from './window-profile.js';
 
 interface Pending {
-  job: WindowJob;
-  resolve(result: WindowResult): void;
+  /** The same work on this thread: what a job still out when the worker is lost becomes. */
+  here(): unknown;
+  resolve(result: unknown): void;
   reject(err: Error): void;
 }
 
 /**
- * Runs `profileWindow` in a worker thread, so that a flush's sketch updates and JSON (tens of milliseconds for a few
- * thousand requests) never hold up the event loop that answers requests. One worker, started on the first job; jobs
- * are copied to it, not transferred, so that if the worker cannot start or dies, its jobs are run here instead and
- * nothing gathered is lost. After such a failure every later job runs here (and the failure is logged once).
+ * The heavy part of a monitoring flush in a worker thread, so that it never holds up the event loop that answers
+ * requests: `profileWindow` (sketch updates and JSON, tens of milliseconds for a few thousand requests) and the
+ * INSERT of the predictions (through the worker's own connection to the store; a SQLite write blocks its thread).
+ * One worker, started by `start()` or the first job; jobs are copied to it, not transferred, so that if the worker
+ * cannot start or dies, its jobs are run here instead and nothing gathered is lost. After such a failure every
+ * later job runs here (and the failure is logged once).
  */
 export class WindowProfiler {
   #worker: Worker | undefined;
@@ -40,14 +44,26 @@ export class WindowProfiler {
   }
 
   run(job: WindowJob): Promise<WindowResult> {
+    return this.#post({ job }, () => profileWindow(job)) as Promise<WindowResult>;
+  }
+
+  /**
+   * Inserts predictions into the store at `uri` from the worker; `here` does it on this thread (no worker, or the
+   * worker was lost). A store the worker cannot open by its URI (SQLite in memory) should call `here` directly.
+   */
+  insert(uri: string, rows: MonitorPredictionTable[], here: () => Promise<unknown>): Promise<unknown> {
+    return this.#post({ insert: { uri, rows } }, here);
+  }
+
+  #post(message: Record<string, unknown>, here: () => unknown): Promise<unknown> {
     const worker = this.#ensure();
-    if (!worker) return Promise.resolve().then(() => profileWindow(job));
+    if (!worker) return Promise.resolve().then(here);
     const id = this.#nextId++;
-    return new Promise<WindowResult>((resolve, reject) => {
-      this.#pending.set(id, { job, resolve, reject });
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { here, resolve, reject });
       // Held only while a job is out, so an idle worker never keeps the process alive.
       if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({ id, job });
+      worker.postMessage({ id, ...message });
     });
   }
 
@@ -59,12 +75,12 @@ export class WindowProfiler {
       if (this.opts.entry) workerData.entry = this.opts.entry;
       const worker = new Worker(BOOTSTRAP, { eval: true, workerData });
       worker.unref();
-      worker.on('message', (msg: { id: number; ok: boolean; result?: WindowResult; error?: string }) => {
+      worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {
         const p = this.#pending.get(msg.id);
         if (!p) return;
         this.#pending.delete(msg.id);
         if (this.#pending.size === 0) worker.unref();
-        if (msg.ok) p.resolve(msg.result!);
+        if (msg.ok) p.resolve(msg.result);
         else p.reject(new Error(msg.error));
       });
       worker.on('error', (err) => this.#lost(worker, err));
@@ -91,13 +107,7 @@ export class WindowProfiler {
     this.#failed = true;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
-    for (const p of pending) {
-      try {
-        p.resolve(profileWindow(p.job));
-      } catch (e) {
-        p.reject(e as Error);
-      }
-    }
+    for (const p of pending) Promise.resolve().then(p.here).then(p.resolve, p.reject);
   }
 
   /** True while jobs go to a worker thread (false: inline, by choice or after a failure). */
@@ -106,8 +116,10 @@ export class WindowProfiler {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
     const worker = this.#worker;
+    // Let the worker close its connection to the store (a PostgreSQL pool) before it is stopped.
+    if (worker) await this.#post({ close: true }, () => undefined).catch(() => undefined);
+    this.#closed = true;
     this.#worker = undefined;
     if (worker) await worker.terminate();
   }
