@@ -203,7 +203,9 @@ async function main(): Promise<void> {
     'baseline',
   );
   const serveArgs = ['serve', '--home', home, '--model', 'models:/gbdt/1', '--port', '0', '--json'];
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+    : [];
   const mloopUrl = await startJsonChild(
     process.execPath,
     [...profile, '--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...serveArgs],
