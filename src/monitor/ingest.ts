@@ -70,7 +70,7 @@ export class MonitorIngest implements PayloadHook {
   readonly #chunk: number;
   readonly #log: NonNullable<IngestOptions['log']>;
   readonly #profiler: WindowProfiler;
-  readonly #ownConnection: boolean;
+  readonly #workerWrites: boolean;
 
   constructor(
     private readonly store: Store,
@@ -84,7 +84,7 @@ export class MonitorIngest implements PayloadHook {
     this.#log = opts.log ?? ((event, fields) => console.error(`mloop monitor: ${event}`, fields));
     this.#profiler = new WindowProfiler({ inline: opts.inlineProfiling ?? false, log: this.#log });
     // An in-memory SQLite database exists only on this connection: the worker cannot write to it.
-    this.#ownConnection = !/^sqlite:\/\/\/(:memory:)?$/.test(store.uri);
+    this.#workerWrites = !/^sqlite:\/\/\/(:memory:)?$/.test(store.uri);
   }
 
   start(): void {
@@ -272,7 +272,7 @@ export class MonitorIngest implements PayloadHook {
       const part = predictions.slice(i, i + PREDICTION_ROWS);
       try {
         const here = () => this.store.db.executeQuery(insertPredictions(this.store.dialect.name, part));
-        await (this.#ownConnection ? this.#profiler.insert(this.store.uri, part, here) : here());
+        await (this.#workerWrites ? this.#profiler.insert(this.store.uri, part, here) : here());
       } catch (err) {
         this.counters.flushFailures++;
         this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
@@ -292,7 +292,8 @@ export class MonitorIngest implements PayloadHook {
   }
 
   #carry(w: WindowAcc, delta: WindowDelta): void {
-    this.#again(w).carried = mergeCarried(this.#again(w).carried, delta);
+    const again = this.#again(w);
+    again.carried = mergeCarried(again.carried, delta);
   }
 
   /** A window whose rows could not even be profiled: its rows go back into the buffers of the next flush. */
@@ -300,7 +301,7 @@ export class MonitorIngest implements PayloadHook {
     const again = this.#again(w);
     again.inputs.appendBatch(job.inputs);
     again.outputs.appendBatch(job.outputs);
-    again.latency.push(...job.latency);
+    for (const ms of job.latency) again.latency.push(ms);
     again.requests += job.requests;
     again.errors += job.errors;
     if (job.carried) again.carried = mergeCarried(again.carried, job.carried);
