@@ -8,12 +8,17 @@
  * With monitoring on, every answered request is profiled into its window (inputs, outputs, latency), its prediction
  * is stored for ground truth, and the windows are written to the store every 2 s.
  *
+ * Besides throughput and p99 it reports each replica's CPU time per request (all threads, from /proc), which other
+ * work on a shared machine disturbs far less than wall-clock figures.
+ *
  * usage: npm run bench -- [--backend sqlite|postgres|all] [--seconds N]   or   node --import tsx bench/monitoring.ts
- *        (BENCH_ROUNDS=3, BENCH_CONNECTIONS=32, BENCH_SAMPLE_RATE=0 share of requests kept raw)
+ *        (BENCH_ROUNDS=3, BENCH_CONNECTIONS=32, BENCH_SAMPLE_RATE=0 share of requests kept raw,
+ *        BENCH_CPU_PROF=DIR writes a V8 CPU profile of each replica there when it stops, BENCH_COMPARE=DIR adds a
+ *        third replica with monitoring on, served from the mloop checkout in DIR, measured in the same rounds)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -28,6 +33,7 @@ import type { BackendName, BenchArgs } from './lib/args.js';
 import type { Backends } from './lib/backends.js';
 import { type Bench, isMain, type Log, runBenches } from './lib/runner.js';
 import type { ResultRow } from './lib/table.js';
+import { cpuSeconds } from './support/cpu-time.js';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -37,6 +43,10 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
 interface LoadResult {
   requests: number;
+  /** Answers including the warm-up. */
+  answered: number;
+  /** Server CPU milliseconds per answered request over the whole load run (all threads). */
+  cpuMsPerRequest: number;
   throughput: number;
   p50: number;
   p99: number;
@@ -74,12 +84,25 @@ async function setup(storeUri: string, artifactsUri: string): Promise<number[]> 
   return Array.from({ length: FEATURES }, (_, i) => Math.round(Math.sin(i + 1) * 1000) / 1000);
 }
 
-function startReplica(args: string[], env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<string> {
+interface Replica {
+  url: string;
+  pid: number | undefined;
+}
+
+function startReplica(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  children: ChildProcess[],
+  root = ROOT,
+): Promise<Replica> {
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+    : [];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...args],
+    [...profile, '--import', 'tsx', join(root, 'bench/support/mloop-cli.ts'), ...args],
     {
-      cwd: ROOT,
+      cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     },
@@ -97,7 +120,7 @@ function startReplica(args: string[], env: NodeJS.ProcessEnv, children: ChildPro
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) {
         clearTimeout(timer);
-        done((JSON.parse(line) as { url: string }).url);
+        done({ url: (JSON.parse(line) as { url: string }).url, pid: child.pid });
       }
     });
     child.once('exit', (code) => {
@@ -107,21 +130,24 @@ function startReplica(args: string[], env: NodeJS.ProcessEnv, children: ChildPro
   });
 }
 
-async function load(url: string, body: string, seconds: number): Promise<LoadResult> {
+async function load(replica: Replica, path: string, body: string, seconds: number): Promise<LoadResult> {
   const options = {
-    url,
+    url: `${replica.url}${path}`,
     body,
     contentType: 'application/json',
     connections: CONNECTIONS,
     durationMs: seconds * 1000,
     warmupMs: 2000,
   };
+  const cpu0 = cpuSeconds(replica.pid);
   const { stdout } = await exec(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench/support/load-generator.ts'), JSON.stringify(options)],
     { cwd: ROOT, maxBuffer: 16 << 20 },
   );
-  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  const cpu = cpuSeconds(replica.pid) - cpu0;
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<LoadResult, 'cpuMsPerRequest'>;
+  return { ...r, cpuMsPerRequest: (cpu * 1000) / r.answered };
 }
 
 async function run(
@@ -136,6 +162,7 @@ async function run(
   const row = await setup(storeUri, artifactsUri);
   const children: ChildProcess[] = [];
   const seconds = Math.min(args.seconds, 10);
+  const load0 = loadavg()[0]!;
   try {
     const common = ['serve', '--model', 'models:/clf/1', '--port', '0', '--json', '--home', work];
     const flags = ['--store', storeUri, '--artifacts', artifactsUri];
@@ -149,33 +176,49 @@ async function run(
       { MLOOP_MONITORING: 'on' },
       children,
     );
+    const compareRoot = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
+    const compare = compareRoot
+      ? await startReplica(
+          [...common, ...flags, '--name', 'clf'],
+          { MLOOP_MONITORING: 'on' },
+          children,
+          compareRoot,
+        )
+      : undefined;
     const body = JSON.stringify({
       inputs: row.map((v, i) => ({ name: `f${i}`, shape: [1, 1], datatype: 'FP32', data: [v] })),
     });
-    const runs: Record<'off' | 'on', LoadResult[]> = { off: [], on: [] };
+    const runs: Record<'off' | 'on' | 'compare', LoadResult[]> = { off: [], on: [], compare: [] };
+    const replicas: ['off' | 'on' | 'compare', Replica][] = [
+      ['off', off],
+      ['on', on],
+      ...(compare ? [['compare', compare] as ['compare', Replica]] : []),
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [key, url] of [
-        ['off', off],
-        ['on', on],
-      ] as const) {
+      for (const [key, replica] of replicas) {
         log(`monitoring ${key}, round ${round + 1}/${ROUNDS}: ${seconds}s, ${CONNECTIONS} connections`);
-        const r = await load(`${url}/v2/models/clf/infer`, body, seconds);
+        const r = await load(replica, '/v2/models/clf/infer', body, seconds);
         const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
         if (bad.length) throw new Error(`monitoring ${key}: non-2xx answers ${JSON.stringify(r.statuses)}`);
         runs[key].push(r);
-        log(`  → ${Math.round(r.throughput)} req/s, p99 ${r.p99.toFixed(1)} ms`);
+        log(
+          `  → ${Math.round(r.throughput)} req/s, p99 ${r.p99.toFixed(1)} ms, ${r.cpuMsPerRequest.toFixed(3)} ms CPU/request, load ${loadavg()[0]!.toFixed(1)}`,
+        );
       }
     }
     const median = (list: LoadResult[]) =>
       [...list].sort((a, b) => a.throughput - b.throughput)[Math.floor(list.length / 2)]!;
     const offR = median(runs.off);
     const onR = median(runs.on);
-    const metrics = await (await fetch(`${on}/metrics`)).text();
+    const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const cpuOff = medianOf(runs.off.map((x) => x.cpuMsPerRequest));
+    const cpuOn = medianOf(runs.on.map((x) => x.cpuMsPerRequest));
+    const metrics = await (await fetch(`${on.url}/metrics`)).text();
     const dropped = Number(/^mloop_monitor_dropped_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     const processed = Number(/^mloop_monitor_processed_total (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
     const ratio = onR.throughput / offR.throughput;
-    const each = (k: 'off' | 'on') => runs[k].map((x) => Math.round(x.throughput)).join('/');
-    const note = `median of ${ROUNDS} interleaved ${seconds}s runs (off ${each('off')}, on ${each('on')} req/s); records processed ${processed}, dropped ${dropped}`;
+    const each = (k: 'off' | 'on' | 'compare') => runs[k].map((x) => Math.round(x.throughput)).join('/');
+    const note = `median of ${ROUNDS} interleaved ${seconds}s runs (off ${each('off')}, on ${each('on')} req/s); records processed ${processed}, dropped ${dropped}; load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`;
     return [
       {
         bench: 'monitoring',
@@ -198,9 +241,43 @@ async function run(
         baseline: offR.p99,
         ratio: onR.p99 / offR.p99,
       },
+      {
+        bench: 'monitoring',
+        backend,
+        metric: 'server CPU time per request, monitoring on vs off (median of rounds)',
+        value: cpuOn,
+        unit: 'ms',
+        baseline: cpuOff,
+        ratio: cpuOn / cpuOff,
+        note: `off ${runs.off.map((x) => x.cpuMsPerRequest.toFixed(3)).join('/')}, on ${runs.on.map((x) => x.cpuMsPerRequest.toFixed(3)).join('/')} ms`,
+      },
+      ...(compare
+        ? [
+            {
+              bench: 'monitoring',
+              backend,
+              metric: `throughput with monitoring on, ${compareRoot} vs off`,
+              value: median(runs.compare).throughput,
+              unit: 'req/s',
+              baseline: offR.throughput,
+              ratio: median(runs.compare).throughput / offR.throughput,
+              note: `rounds ${each('compare')} req/s; p99 ${median(runs.compare).p99.toFixed(1)} ms; CPU ${runs.compare.map((x) => x.cpuMsPerRequest.toFixed(3)).join('/')} ms/request`,
+            },
+          ]
+        : []),
     ];
   } finally {
-    for (const c of children) c.kill();
+    // Wait for the replicas to stop, so that a CPU profile (BENCH_CPU_PROF) is written before the bench exits.
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((done) => {
+            if (c.exitCode !== null) return done();
+            c.once('exit', () => done());
+            c.kill();
+          }),
+      ),
+    );
   }
 }
 

@@ -7,10 +7,13 @@
  * Targets: mloop ≥ 0.8 × baseline throughput; p99 ≤ 5 ms at half of mloop's maximum throughput; ≥ 10× mlflow.
  *
  * Each mloop/baseline measurement is repeated BENCH_ROUNDS times, interleaved, and the median run is reported, so a
- * burst of other work on the machine does not decide a ratio.
+ * burst of other work on the machine does not decide a ratio. Every run also reports the server's CPU time per
+ * request (all its threads, from /proc), which other work on a shared machine disturbs far less than wall time.
  *
  * usage: node --import tsx bench/serving.ts   (BENCH_SECONDS=5 per run, BENCH_ROUNDS=3, BENCH_CONNECTIONS=32,
- *        BENCH_SKIP_MLFLOW=1)
+ *        BENCH_SKIP_MLFLOW=1; BENCH_COMPARE=DIR also serves the model from the mloop checkout in DIR, e.g. a
+ *        worktree of the previous commit, and measures it in the same interleaved rounds as 'compare-oip';
+ *        BENCH_CPU_PROF=DIR writes a V8 CPU profile of the mloop replica there when it stops)
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,10 +27,14 @@ import { openArtifactStore } from '../src/artifacts/open-artifact-store.js';
 import { packageFiles, type Signature } from '../src/registry/model-package.js';
 import { createServices } from '../src/server/services.js';
 import { openStore } from '../src/store/open-store.js';
+import { cpuSeconds } from './support/cpu-time.js';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
 const VENV = join(ROOT, '.cache/bench-mlflow-venv');
+/** The test suite's venv has onnx too: enough to build the model when mlflow is left out. */
+const TEST_VENV_PYTHON = join(ROOT, '.cache/venv/bin/python');
+const COMPARE = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
 const REQUIREMENTS = join(ROOT, 'bench/mlflow-requirements.txt');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -37,6 +44,10 @@ const children: ChildProcess[] = [];
 
 interface LoadResult {
   requests: number;
+  /** Answers including the warm-up. */
+  answered: number;
+  /** Server CPU milliseconds per answered request over the whole load run (all threads). */
+  cpuMsPerRequest: number;
   throughput: number;
   p50: number;
   p90: number;
@@ -74,8 +85,13 @@ function freePort(): Promise<number> {
   });
 }
 
+interface Server {
+  url: string;
+  pid: number | undefined;
+}
+
 /** Starts a child and resolves with the URL from the first JSON line it prints. */
-function startJsonChild(cmd: string, args: string[], what: string): Promise<string> {
+function startJsonChild(cmd: string, args: string[], what: string): Promise<Server> {
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   children.push(child);
   let err = '';
@@ -90,7 +106,7 @@ function startJsonChild(cmd: string, args: string[], what: string): Promise<stri
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) {
         clearTimeout(timer);
-        done((JSON.parse(line) as { url: string }).url);
+        done({ url: (JSON.parse(line) as { url: string }).url, pid: child.pid });
       }
     });
     child.once('exit', (code) => {
@@ -101,12 +117,13 @@ function startJsonChild(cmd: string, args: string[], what: string): Promise<stri
 }
 
 async function load(
-  url: string,
+  server: Server,
+  path: string,
   body: string,
   opts: { rate?: number; seconds?: number; connections?: number } = {},
 ): Promise<LoadResult> {
   const options = {
-    url,
+    url: `${server.url}${path}`,
     body,
     contentType: 'application/json',
     connections: opts.connections ?? CONNECTIONS,
@@ -114,16 +131,20 @@ async function load(
     warmupMs: 2000,
     ...(opts.rate ? { rate: opts.rate } : {}),
   };
+  const cpu0 = cpuSeconds(server.pid);
   const { stdout } = await exec(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench/support/load-generator.ts'), JSON.stringify(options)],
     { cwd: ROOT, maxBuffer: 16 << 20 },
   );
-  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  const cpu = cpuSeconds(server.pid) - cpu0;
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<LoadResult, 'cpuMsPerRequest'>;
+  return { ...r, cpuMsPerRequest: (cpu * 1000) / r.answered };
 }
 
 async function main(): Promise<void> {
-  const python = await ensureVenv();
+  const python =
+    process.env.BENCH_SKIP_MLFLOW && existsSync(TEST_VENV_PYTHON) ? TEST_VENV_PYTHON : await ensureVenv();
   const work = mkdtempSync(join(tmpdir(), 'mloop-bench-serving-'));
   const onnxPath = join(work, 'gbdt.onnx');
   await exec(python, [
@@ -181,36 +202,39 @@ async function main(): Promise<void> {
     ['--import', 'tsx', join(ROOT, 'bench/support/baseline-server.ts'), onnxPath],
     'baseline',
   );
+  const serveArgs = ['serve', '--home', home, '--model', 'models:/gbdt/1', '--port', '0', '--json'];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF]
+    : [];
   const mloopUrl = await startJsonChild(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(ROOT, 'bench/support/mloop-cli.ts'),
-      'serve',
-      '--home',
-      home,
-      '--model',
-      'models:/gbdt/1',
-      '--port',
-      '0',
-      '--json',
-    ],
+    [...profile, '--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...serveArgs],
     'mloop serve',
   );
+  const compareUrl = COMPARE
+    ? await startJsonChild(
+        process.execPath,
+        ['--import', 'tsx', join(COMPARE, 'bench/support/mloop-cli.ts'), ...serveArgs],
+        `mloop serve from ${COMPARE}`,
+      )
+    : undefined;
   const results: Record<string, LoadResult> = {};
   const runs: Record<string, LoadResult[]> = {};
   const measure = async (
     key: string,
-    url: string,
+    server: Server,
+    path: string,
     body: string,
     opts: { rate?: number; connections?: number } = {},
   ) => {
     log(
       `${key}: ${SECONDS}s at ${opts.rate ? `${Math.round(opts.rate)} req/s` : 'full speed'}, ${opts.connections ?? CONNECTIONS} connections`,
     );
-    const r = await load(url, body, opts);
+    const r = await load(server, path, body, opts);
     runs[key] = [...(runs[key] ?? []), r];
+    log(
+      `  → ${Math.round(r.throughput)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.cpuMsPerRequest.toFixed(3)} ms CPU/request, load ${loadavg()[0]!.toFixed(1)}`,
+    );
     return r;
   };
   /** The run with the median throughput (closed loop) or median p99 (fixed rate). */
@@ -218,27 +242,33 @@ async function main(): Promise<void> {
     const sorted = [...runs[key]!].sort((a, b) => a[by] - b[by]);
     results[key] = sorted[Math.floor(sorted.length / 2)]!;
   };
-  const run1 = async (key: string, url: string, body: string, opts: { rate?: number } = {}) => {
-    await measure(key, url, body, opts);
-    median(key, opts.rate ? 'p99' : 'throughput');
-  };
-  for (let round = 0; round < ROUNDS; round++) {
-    await measure('baseline', `${baselineUrl}/v2/models/gbdt/infer`, oip);
-    await measure('mloop-oip', `${mloopUrl}/v2/models/gbdt/infer`, oip);
-    await measure('mloop-invocations', `${mloopUrl}/invocations`, invocations);
-    // One connection: the cost of one request with nothing to batch (the thread hop included).
-    await measure('baseline c=1', `${baselineUrl}/v2/models/gbdt/infer`, oip, { connections: 1 });
-    await measure('mloop-oip c=1', `${mloopUrl}/v2/models/gbdt/infer`, oip, { connections: 1 });
-  }
-  for (const key of ['baseline', 'mloop-oip', 'mloop-invocations', 'baseline c=1', 'mloop-oip c=1'])
+  const run1 = async (key: string, server: Server, path: string, body: string) => {
+    await measure(key, server, path, body);
     median(key, 'throughput');
+  };
+  const infer = '/v2/models/gbdt/infer';
+  for (let round = 0; round < ROUNDS; round++) {
+    await measure('baseline', baselineUrl, infer, oip);
+    await measure('mloop-oip', mloopUrl, infer, oip);
+    if (compareUrl) await measure('compare-oip', compareUrl, infer, oip);
+    await measure('mloop-invocations', mloopUrl, '/invocations', invocations);
+    // One connection: the cost of one request with nothing to batch (the thread hop included).
+    await measure('baseline c=1', baselineUrl, infer, oip, { connections: 1 });
+    await measure('mloop-oip c=1', mloopUrl, infer, oip, { connections: 1 });
+  }
+  const closed = ['baseline', 'mloop-oip', 'mloop-invocations', 'baseline c=1', 'mloop-oip c=1'];
+  for (const key of [...closed, ...(compareUrl ? ['compare-oip'] : [])]) median(key, 'throughput');
+  // The latency target is taken at half of mloop's maximum: a fixed-rate run, latency counted from when each request
+  // was due. The baseline (and the compared checkout) get the same rate.
   const half = results['mloop-oip']!.throughput / 2;
   for (let round = 0; round < ROUNDS; round++) {
-    await measure('mloop-oip@half', `${mloopUrl}/v2/models/gbdt/infer`, oip, { rate: half });
-    await measure('baseline@half', `${baselineUrl}/v2/models/gbdt/infer`, oip, { rate: half });
+    await measure('mloop-oip@half', mloopUrl, infer, oip, { rate: half });
+    await measure('baseline@half', baselineUrl, infer, oip, { rate: half });
+    if (compareUrl) await measure('compare-oip@half', compareUrl, infer, oip, { rate: half });
   }
   median('mloop-oip@half', 'p99');
   median('baseline@half', 'p99');
+  if (compareUrl) median('compare-oip@half', 'p99');
   for (const c of children.splice(0)) c.kill();
 
   let mlflowNote = '';
@@ -291,7 +321,7 @@ async function main(): Promise<void> {
         body: invocations,
       });
       log(`mlflow answers ${check.status}: ${(await check.text()).slice(0, 200)}`);
-      await run1('mlflow', `${url}/invocations`, invocations);
+      await run1('mlflow', { url, pid: child.pid }, '/invocations', invocations);
       mlflowNote = `mlflow ${readFileSync(REQUIREMENTS, 'utf8').match(/mlflow==([\d.]+)/)?.[1]}, --workers ${workers}, --env-manager local`;
     }
     for (const c of children.splice(0)) c.kill();
@@ -299,13 +329,13 @@ async function main(): Promise<void> {
 
   const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   const lines = [
-    `| run | req/s | p50 ms | p99 ms | non-2xx |`,
-    `|---|---:|---:|---:|---:|`,
+    `| run | req/s | p50 ms | p99 ms | CPU ms/req | non-2xx |`,
+    `|---|---:|---:|---:|---:|---:|`,
     ...Object.entries(results).map(([k, r]) => {
       const bad = Object.entries(r.statuses)
         .filter(([s]) => !s.startsWith('2'))
         .reduce((n, [, c]) => n + c, 0);
-      return `| ${k} | ${fmt(r.throughput)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${bad + r.errors} |`;
+      return `| ${k} | ${fmt(r.throughput)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuMsPerRequest, 3)} | ${bad + r.errors} |`;
     }),
   ];
   console.log(lines.join('\n'));
@@ -320,6 +350,11 @@ async function main(): Promise<void> {
   console.log(
     `mloop OIP p99 at half max (${fmt(m.throughput / 2)} req/s): ${fmt(h.p99, 2)} ms (target ≤ 5) ${verdict(h.p99 <= 5)}`,
   );
+  const c = results['compare-oip'];
+  if (c)
+    console.log(
+      `this checkout / ${COMPARE} (OIP throughput, same rounds): ${(m.throughput / c.throughput).toFixed(2)}; CPU per request ${m.cpuMsPerRequest.toFixed(3)} vs ${c.cpuMsPerRequest.toFixed(3)} ms`,
+    );
   const f = results.mlflow;
   if (f) {
     const inv = results['mloop-invocations']!.throughput / f.throughput;
@@ -335,7 +370,7 @@ async function main(): Promise<void> {
   const spread = Object.entries(runs)
     .map(
       ([k, rs]) =>
-        `${k} ${rs.map((r) => (k.includes('@') ? `${r.p99.toFixed(1)}ms` : Math.round(r.throughput))).join('/')}`,
+        `${k} ${rs.map((r) => (k.includes('@') ? `${r.p99.toFixed(1)}ms` : Math.round(r.throughput))).join('/')} (CPU ${rs.map((r) => r.cpuMsPerRequest.toFixed(3)).join('/')} ms/req)`,
     )
     .join('; ');
   console.log(`every round (req/s; p99 for fixed-rate runs): ${spread}`);

@@ -31,6 +31,8 @@ let measuring = false;
 let stopping = false;
 let errors = 0;
 let completed = 0;
+/** Every answer, warm-up included: what the server's CPU time over the whole run is divided by. */
+let answered = 0;
 let startedAt = 0;
 
 function startConnection(index: number): Promise<void> {
@@ -81,6 +83,7 @@ function startConnection(index: number): Promise<void> {
         if (buffer.length < end + 4 + length) return;
         const status = Number(head.slice(9, 12));
         buffer = buffer.subarray(end + 4 + length);
+        answered++;
         if (measuring) {
           latencies.push(performance.now() - sentAt);
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({
       requests: completed,
+      answered,
       seconds: elapsed / 1000,
       throughput: completed / (elapsed / 1000),
       p50: q(0.5),

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
-import { type DataProfile, mergeProfiles, ProfileBuilder } from '../data/profile/profile.js';
 import { toJsonValues } from '../serving/datatypes.js';
 import type { PayloadHook, PredictionRecord } from '../serving/payload-hook.js';
 import type { Store } from '../store/open-store.js';
@@ -8,8 +7,11 @@ import type { MonitorPredictionTable } from '../store/schema.js';
 import { ColumnBuffer } from './column-buffer.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorConfigStore } from './config-store.js';
+import { insertPredictions, PREDICTION_ROWS } from './prediction-insert.js';
 import { sensitiveGroups, storedOutput } from './prediction-output.js';
-import { rowsOf, tensorColumns } from './record-columns.js';
+import { appendTensors } from './record-columns.js';
+import { mergeDelta, type WindowDelta, type WindowJob } from './window-profile.js';
+import { WindowProfiler } from './window-profiler.js';
 
 export interface IngestOptions {
   /** Names this process's window rows; replicas must differ (default: random). */
@@ -20,6 +22,8 @@ export interface IngestOptions {
   flushMs?: number;
   /** Records processed per event-loop turn before yielding to requests (default 128). */
   chunk?: number;
+  /** Profile windows and insert predictions on the event loop instead of in a worker thread (default false). */
+  inlineProfiling?: boolean;
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -36,13 +40,7 @@ interface WindowAcc {
   outputs: ColumnBuffer;
   latency: number[];
   /** Profiles of a flush that failed, written with the next one. */
-  carried?: {
-    inputs: DataProfile;
-    outputs: DataProfile;
-    latency: DataProfile;
-    requests: number;
-    errors: number;
-  };
+  carried?: WindowDelta;
 }
 
 type Failure = { failure: true; deployment: string; model: string; version: string; timestamp: number };
@@ -50,10 +48,11 @@ type Failure = { failure: true; deployment: string; model: string; version: stri
 /**
  * The serving side of monitoring, plugged into serving as its PayloadHook. `onPrediction` only pushes the record on a
  * bounded queue (dropping and counting when full), so serving never waits for monitoring. The queue is drained in
- * small chunks on later event-loop turns: each record's tensors are split into named columns and appended to its
- * window's column buffers. Every `flushMs` the buffers become profiles that are merged into this replica's row of the
- * window in the store (several replicas' rows merge on read), the predictions are stored for ground truth, and the
- * sampled requests go to the artifact store.
+ * small chunks on later event-loop turns: each record's tensors are split into named columns and their values copied
+ * into its window's column buffers (typed arrays), the only per-request work on the serving thread. Every `flushMs`
+ * the buffers go to a worker thread (WindowProfiler) that builds their profiles and merges them into this replica's
+ * row of the window (several replicas' rows merge on read); the predictions are stored for ground truth, inserted by
+ * the same worker through its own connection; the sampled requests go to the artifact store.
  */
 export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
@@ -70,6 +69,8 @@ export class MonitorIngest implements PayloadHook {
   readonly #queueSize: number;
   readonly #chunk: number;
   readonly #log: NonNullable<IngestOptions['log']>;
+  readonly #profiler: WindowProfiler;
+  readonly #workerWrites: boolean;
 
   constructor(
     private readonly store: Store,
@@ -81,9 +82,13 @@ export class MonitorIngest implements PayloadHook {
     this.#queueSize = opts.queueSize ?? 10_000;
     this.#chunk = opts.chunk ?? 128;
     this.#log = opts.log ?? ((event, fields) => console.error(`mloop monitor: ${event}`, fields));
+    this.#profiler = new WindowProfiler({ inline: opts.inlineProfiling ?? false, log: this.#log });
+    // An in-memory SQLite database exists only on this connection: the worker cannot write to it.
+    this.#workerWrites = !/^sqlite:\/\/\/(:memory:)?$/.test(store.uri);
   }
 
   start(): void {
+    this.#profiler.start();
     const tick = () => {
       this.#timer = setTimeout(() => {
         void this.flush().finally(() => {
@@ -183,8 +188,8 @@ export class MonitorIngest implements PayloadHook {
     const w = this.#window(r.deployment, r.model, r.modelVersion, r.shadow, r.timestamp, config);
     w.requests++;
     w.latency.push(r.latencyMs);
-    w.inputs.append(tensorColumns(r.inputs, r.meta, 'input'), rowsOf(r.inputs));
-    w.outputs.append(tensorColumns(r.outputs, r.meta, 'output'), rowsOf(r.outputs));
+    appendTensors(w.inputs, r.inputs, r.meta, 'input');
+    appendTensors(w.outputs, r.outputs, r.meta, 'output');
     const output = storedOutput(r, config);
     if (output) {
       const groups = sensitiveGroups(r, config.sensitiveColumn);
@@ -253,23 +258,21 @@ export class MonitorIngest implements PayloadHook {
     this.#samples = new Map();
     const now = Date.now();
     for (const w of windows) {
-      const delta = deltaOf(w);
-      try {
-        await this.#writeWindow(w, delta, now);
-      } catch (err) {
-        this.counters.flushFailures++;
-        this.#log('window_write_failed', { deployment: w.deployment, error: (err as Error).message });
-        this.#carry(w, delta);
-      }
+      const job: WindowJob = {
+        inputs: w.inputs.rows > 0 ? w.inputs.toBatch() : null,
+        outputs: w.outputs.rows > 0 ? w.outputs.toBatch() : null,
+        latency: Float64Array.from(w.latency),
+        requests: w.requests,
+        errors: w.errors,
+        ...(w.carried ? { carried: w.carried } : {}),
+      };
+      await this.#writeWindow(w, job, now);
     }
-    for (let i = 0; i < predictions.length; i += 500) {
-      const part = predictions.slice(i, i + 500);
+    for (let i = 0; i < predictions.length; i += PREDICTION_ROWS) {
+      const part = predictions.slice(i, i + PREDICTION_ROWS);
       try {
-        await this.store.db
-          .insertInto('monitor_predictions')
-          .values(part)
-          .onConflict((oc) => oc.columns(['prediction_id', 'shadow']).doNothing())
-          .execute();
+        const here = () => this.store.db.executeQuery(insertPredictions(this.store.dialect.name, part));
+        await (this.#workerWrites ? this.#profiler.insert(this.store.uri, part, here) : here());
       } catch (err) {
         this.counters.flushFailures++;
         this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
@@ -288,13 +291,35 @@ export class MonitorIngest implements PayloadHook {
     }
   }
 
-  #carry(w: WindowAcc, delta: NonNullable<WindowAcc['carried']>): void {
-    const config = { windowMs: w.windowMs } as MonitorConfig;
-    const again = this.#window(w.deployment, w.model, w.version, w.shadow, w.start, config);
-    again.carried = again.carried ? mergeDelta(again.carried, delta) : delta;
+  #carry(w: WindowAcc, delta: WindowDelta): void {
+    const again = this.#again(w);
+    again.carried = mergeCarried(again.carried, delta);
   }
 
-  async #writeWindow(w: WindowAcc, delta: NonNullable<WindowAcc['carried']>, now: number): Promise<void> {
+  /** A window whose rows could not even be profiled: its rows go back into the buffers of the next flush. */
+  #carryJob(w: WindowAcc, job: WindowJob): void {
+    const again = this.#again(w);
+    again.inputs.appendBatch(job.inputs);
+    again.outputs.appendBatch(job.outputs);
+    for (const ms of job.latency) again.latency.push(ms);
+    again.requests += job.requests;
+    again.errors += job.errors;
+    if (job.carried) again.carried = mergeCarried(again.carried, job.carried);
+  }
+
+  #again(w: WindowAcc): WindowAcc {
+    const config = { windowMs: w.windowMs } as MonitorConfig;
+    return this.#window(w.deployment, w.model, w.version, w.shadow, w.start, config);
+  }
+
+  /**
+   * Merges the job into this replica's row of the window: read the row, profile and merge in the worker, write the
+   * row back. No other writer has this row (its key holds this process's replica id, and flushes run one at a
+   * time), so the read and the write need no transaction, and the event loop is never held by one across the
+   * worker's turn. A failure carries what was gathered to the next flush: the job's profiles when they were built,
+   * else its rows.
+   */
+  async #writeWindow(w: WindowAcc, job: WindowJob, now: number): Promise<void> {
     const key = {
       deployment: w.deployment,
       model_version: w.version,
@@ -302,8 +327,9 @@ export class MonitorIngest implements PayloadHook {
       window_start: w.start,
       replica: this.replicaId,
     };
-    await this.store.db.transaction().execute(async (tx) => {
-      const row = await tx
+    let delta: WindowDelta | undefined;
+    try {
+      const row = await this.store.db
         .selectFrom('monitor_windows')
         .select(['requests', 'errors', 'inputs', 'outputs', 'latency'])
         .where('deployment', '=', key.deployment)
@@ -312,29 +338,19 @@ export class MonitorIngest implements PayloadHook {
         .where('shadow', '=', key.shadow)
         .where('replica', '=', key.replica)
         .executeTakeFirst();
-      const merged = row
-        ? mergeDelta(
-            {
-              inputs: JSON.parse(row.inputs),
-              outputs: JSON.parse(row.outputs),
-              latency: row.latency ? JSON.parse(row.latency) : emptyProfile(),
-              requests: Number(row.requests),
-              errors: Number(row.errors),
-            },
-            delta,
-          )
-        : delta;
-      const values = {
-        model: w.model,
-        window_ms: w.windowMs,
-        requests: merged.requests,
-        errors: merged.errors,
-        inputs: JSON.stringify(merged.inputs),
-        outputs: JSON.stringify(merged.outputs),
-        latency: JSON.stringify(merged.latency),
-        updated_at: now,
-      };
-      await tx
+      const stored = row
+        ? {
+            inputs: row.inputs,
+            outputs: row.outputs,
+            latency: row.latency,
+            requests: Number(row.requests),
+            errors: Number(row.errors),
+          }
+        : undefined;
+      const result = await this.#profiler.run(stored ? { ...job, stored } : job);
+      delta = result.delta;
+      const values = { model: w.model, window_ms: w.windowMs, ...result.row, updated_at: now };
+      await this.store.db
         .insertInto('monitor_windows')
         .values({ ...key, ...values })
         .onConflict((oc) =>
@@ -343,7 +359,12 @@ export class MonitorIngest implements PayloadHook {
             .doUpdateSet(values),
         )
         .execute();
-    });
+    } catch (err) {
+      this.counters.flushFailures++;
+      this.#log('window_write_failed', { deployment: w.deployment, error: (err as Error).message });
+      if (delta) this.#carry(w, delta);
+      else this.#carryJob(w, job);
+    }
   }
 
   /** Stops accepting records, processes the queue and writes everything. */
@@ -351,6 +372,7 @@ export class MonitorIngest implements PayloadHook {
     if (this.#timer) clearTimeout(this.#timer);
     await this.drainAndFlush();
     this.#closed = true;
+    await this.#profiler.close();
   }
 
   /** Prometheus families of the ingest path. */
@@ -383,40 +405,4 @@ export class MonitorIngest implements PayloadHook {
   }
 }
 
-const emptyProfile = (): DataProfile => new ProfileBuilder().build();
-
-function deltaOf(w: WindowAcc): NonNullable<WindowAcc['carried']> {
-  const profile = (buffer: ColumnBuffer) => {
-    const b = new ProfileBuilder();
-    if (buffer.rows > 0) b.add(buffer.toBatch());
-    return b.build();
-  };
-  const latency = new ProfileBuilder();
-  if (w.latency.length)
-    latency.add({
-      columns: [{ name: 'latency_ms', type: 'float', values: Float64Array.from(w.latency) }],
-      numRows: w.latency.length,
-      rowOffset: 0,
-    });
-  const delta = {
-    inputs: profile(w.inputs),
-    outputs: profile(w.outputs),
-    latency: latency.build(),
-    requests: w.requests,
-    errors: w.errors,
-  };
-  return w.carried ? mergeDelta(w.carried, delta) : delta;
-}
-
-function mergeDelta(
-  a: NonNullable<WindowAcc['carried']>,
-  b: NonNullable<WindowAcc['carried']>,
-): NonNullable<WindowAcc['carried']> {
-  return {
-    inputs: mergeProfiles(a.inputs, b.inputs),
-    outputs: mergeProfiles(a.outputs, b.outputs),
-    latency: mergeProfiles(a.latency, b.latency),
-    requests: a.requests + b.requests,
-    errors: a.errors + b.errors,
-  };
-}
+const mergeCarried = (a: WindowDelta | undefined, b: WindowDelta): WindowDelta => (a ? mergeDelta(a, b) : b);

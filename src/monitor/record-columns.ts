@@ -1,5 +1,6 @@
 import { isInteger, type Tensor } from '../serving/datatypes.js';
 import type { ModelMeta } from '../serving/payload-hook.js';
+import type { ColumnBuffer } from './column-buffer.js';
 
 /** One column of a request: a value per row (numbers, or strings for BYTES tensors). */
 export interface RecordColumn {
@@ -27,36 +28,106 @@ export function tensorColumns(
   const out: RecordColumn[] = [];
   const rows = rowsOf(tensors);
   for (const t of tensors) {
-    const n = t.shape.length > 0 ? t.shape[0]! : 1;
-    if (n !== rows || n === 0) continue;
-    const width = t.data.length / n;
-    if (!Number.isInteger(width) || width < 1) continue;
-    const kind =
-      t.datatype === 'BYTES' ? 'string' : isInteger(t.datatype) || t.datatype === 'BOOL' ? 'int' : 'float';
+    const width = widthOf(t, rows);
+    if (width === 0) continue;
+    const kind = kindOf(t);
     if (width === 1) {
       out.push({ name: t.name, kind, values: numeric(t) });
       continue;
     }
-    const names =
-      side === 'input' && tensors.length === 1 && meta?.columns?.length === width
-        ? meta.columns
-        : side === 'output' && meta?.classes?.length === width
-          ? meta.classes.map((c) => `${t.name}[${c}]`)
-          : Array.from({ length: width }, (_, j) => `${t.name}[${j}]`);
+    const names = columnNames(t, width, tensors.length, meta, side);
     const all = numeric(t);
     for (let j = 0; j < width; j++) {
       if (typeof all[0] === 'string' || Array.isArray(all)) {
         const s = all as readonly string[];
-        out.push({ name: names[j]!, kind, values: Array.from({ length: n }, (_, i) => s[i * width + j]!) });
+        out.push({
+          name: names[j]!,
+          kind,
+          values: Array.from({ length: rows }, (_, i) => s[i * width + j]!),
+        });
       } else {
-        const v = new Float64Array(n);
+        const v = new Float64Array(rows);
         const src = all as ArrayLike<number>;
-        for (let i = 0; i < n; i++) v[i] = src[i * width + j]!;
+        for (let i = 0; i < rows; i++) v[i] = src[i * width + j]!;
         out.push({ name: names[j]!, kind, values: v });
       }
     }
   }
   return out;
+}
+
+/**
+ * The same columns as `tensorColumns`, appended straight into a buffer: no per-request column arrays, and column
+ * names computed once per model version. This runs on the serving thread for every request.
+ */
+export function appendTensors(
+  buffer: ColumnBuffer,
+  tensors: readonly Tensor[],
+  meta: ModelMeta | undefined,
+  side: 'input' | 'output',
+): void {
+  const rows = rowsOf(tensors);
+  for (const t of tensors) {
+    const width = widthOf(t, rows);
+    if (width === 0) continue;
+    const kind = kindOf(t);
+    const values = numeric(t);
+    if (width === 1) {
+      buffer.appendValues(t.name, kind, values, rows, 0, 1);
+      continue;
+    }
+    const names = columnNames(t, width, tensors.length, meta, side);
+    for (let j = 0; j < width; j++) buffer.appendValues(names[j]!, kind, values, rows, j, width);
+  }
+  buffer.endRows(rows);
+}
+
+/** Values per row of a tensor whose first dimension is `rows`; 0 when it does not split into rows. */
+function widthOf(t: Tensor, rows: number): number {
+  const n = t.shape.length > 0 ? t.shape[0]! : 1;
+  if (n !== rows || n === 0) return 0;
+  const width = t.data.length / n;
+  return Number.isInteger(width) && width >= 1 ? width : 0;
+}
+
+const kindOf = (t: Tensor): RecordColumn['kind'] =>
+  t.datatype === 'BYTES' ? 'string' : isInteger(t.datatype) || t.datatype === 'BOOL' ? 'int' : 'float';
+
+/** Column names per model version (its meta object), by side, tensor and width. */
+const NAMES = new WeakMap<ModelMeta, Map<string, string[]>>();
+
+function columnNames(
+  t: Tensor,
+  width: number,
+  tensorCount: number,
+  meta: ModelMeta | undefined,
+  side: 'input' | 'output',
+): string[] {
+  if (!meta) return namesOf(t, width, tensorCount, meta, side);
+  let cache = NAMES.get(meta);
+  if (!cache) {
+    cache = new Map();
+    NAMES.set(meta, cache);
+  }
+  const key = `${side}\u0000${tensorCount}\u0000${t.name}\u0000${width}`;
+  let names = cache.get(key);
+  if (!names) {
+    names = namesOf(t, width, tensorCount, meta, side);
+    cache.set(key, names);
+  }
+  return names;
+}
+
+function namesOf(
+  t: Tensor,
+  width: number,
+  tensorCount: number,
+  meta: ModelMeta | undefined,
+  side: 'input' | 'output',
+): string[] {
+  if (side === 'input' && tensorCount === 1 && meta?.columns?.length === width) return meta.columns;
+  if (side === 'output' && meta?.classes?.length === width) return meta.classes.map((c) => `${t.name}[${c}]`);
+  return Array.from({ length: width }, (_, j) => `${t.name}[${j}]`);
 }
 
 function numeric(t: Tensor): ArrayLike<number> | readonly string[] {

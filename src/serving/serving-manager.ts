@@ -7,7 +7,12 @@ import type { ServingMetrics } from './metrics.js';
 import { ModelInstance } from './model-instance.js';
 import type { LoadedModel, ModelCache, VersionRef } from './model-loader.js';
 import type { ModelSpec, TensorMeta } from './model-spec.js';
-import { type ModelMeta, NOOP_PAYLOAD_HOOK, type PayloadHook } from './payload-hook.js';
+import {
+  type ModelMeta,
+  NOOP_PAYLOAD_HOOK,
+  type PayloadHook,
+  type PredictionRecord,
+} from './payload-hook.js';
 import { mirrors, pickRoute, stickyPoint } from './router.js';
 import type { ModelRuntime } from './runtimes/runtime.js';
 
@@ -85,6 +90,7 @@ export class ServingManager {
   readonly #active = new Map<string, Active>();
   readonly #failed = new Map<string, { message: string; at: number }>();
   readonly #hook: PayloadHook;
+  #records: PredictionRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> | undefined;
   #next: Promise<void> | undefined;
@@ -498,25 +504,33 @@ export class ServingManager {
     inputs: Tensor[],
     outputs: Tensor[],
   ): void {
+    this.#records.push({
+      predictionId,
+      deployment,
+      model: instance.model.name,
+      modelVersion: instance.version,
+      shadow,
+      timestamp: Date.now(),
+      latencyMs,
+      inputs,
+      outputs,
+      meta: modelMeta(instance.model),
+    });
+    // The hook runs after the answers of this turn are on their way: one immediate for all of them, not one each.
+    if (this.#records.length === 1) setImmediate(() => this.#deliver());
+  }
+
+  #deliver(): void {
+    const records = this.#records;
+    this.#records = [];
     const hook = this.#hook;
-    setImmediate(() => {
+    for (const record of records) {
       try {
-        hook.onPrediction({
-          predictionId,
-          deployment,
-          model: instance.model.name,
-          modelVersion: instance.version,
-          shadow,
-          timestamp: Date.now(),
-          latencyMs,
-          inputs,
-          outputs,
-          meta: modelMeta(instance.model),
-        });
+        hook.onPrediction(record);
       } catch (err) {
         this.opts.log('error', 'payload_hook_failed', { error: (err as Error).message });
       }
-    });
+    }
   }
 
   async close(): Promise<void> {

@@ -85,13 +85,11 @@ function validateOne(meta: TensorMeta, input: RawInput): Tensor {
  */
 export function convert(name: string, datatype: OipDatatype, values: readonly unknown[]): Tensor['data'] {
   const out = allocate(datatype, values.length);
-  const bad = (i: number, what: string) =>
-    badInput(`Input '${name}': element ${i} is ${show(values[i])}, but ${datatype} needs ${what}.`);
   if (datatype === 'BYTES') {
     const strings = out as string[];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (typeof v !== 'string') throw bad(i, 'a string');
+      if (typeof v !== 'string') throw badElement(name, datatype, values, i, 'a string');
       strings[i] = v;
     }
     return strings;
@@ -101,7 +99,7 @@ export function convert(name: string, datatype: OipDatatype, values: readonly un
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v === true || v === 1) bytes[i] = 1;
-      else if (v !== false && v !== 0) throw bad(i, 'true or false');
+      else if (v !== false && v !== 0) throw badElement(name, datatype, values, i, 'true or false');
     }
     return bytes;
   }
@@ -113,7 +111,7 @@ export function convert(name: string, datatype: OipDatatype, values: readonly un
       else if (v === 'NaN') floats[i] = Number.NaN;
       else if (v === 'Infinity') floats[i] = Number.POSITIVE_INFINITY;
       else if (v === '-Infinity') floats[i] = Number.NEGATIVE_INFINITY;
-      else throw bad(i, 'a number');
+      else throw badElement(name, datatype, values, i, 'a number');
     }
     return floats;
   }
@@ -122,11 +120,28 @@ export function convert(name: string, datatype: OipDatatype, values: readonly un
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw bad(i, v === 'NaN' || Number.isNaN(v) ? 'an integer (NaN is not allowed)' : 'an integer');
+      throw badElement(
+        name,
+        datatype,
+        values,
+        i,
+        v === 'NaN' || Number.isNaN(v) ? 'an integer (NaN is not allowed)' : 'an integer',
+      );
     }
-    if (v < min || v > max) throw bad(i, `an integer from ${min} to ${max}`);
+    if (v < min || v > max) throw badElement(name, datatype, values, i, `an integer from ${min} to ${max}`);
     if (big) (out as BigInt64Array)[i] = BigInt(v);
     else (out as Int32Array)[i] = v;
   }
   return out;
+}
+
+// Module level, not a closure inside convert: convert runs once per input of every request.
+function badElement(
+  name: string,
+  datatype: OipDatatype,
+  values: readonly unknown[],
+  i: number,
+  what: string,
+) {
+  return badInput(`Input '${name}': element ${i} is ${show(values[i])}, but ${datatype} needs ${what}.`);
 }

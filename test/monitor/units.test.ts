@@ -12,8 +12,10 @@ import { applyConfig, DEFAULT_CONFIG } from '../../src/monitor/config.js';
 import { MonitorConfigStore } from '../../src/monitor/config-store.js';
 import { MonitorIngest } from '../../src/monitor/ingest.js';
 import { cbpe, performanceOf } from '../../src/monitor/performance.js';
-import { tensorColumns } from '../../src/monitor/record-columns.js';
+import { appendTensors, tensorColumns } from '../../src/monitor/record-columns.js';
 import { deliver, isBlockedAddress, resolveTarget, signature } from '../../src/monitor/webhooks.js';
+import { profileWindow, type WindowJob } from '../../src/monitor/window-profile.js';
+import { WindowProfiler } from '../../src/monitor/window-profiler.js';
 import { estimateFromProfile } from '../../src/monitor/windows.js';
 import type { PredictionRecord } from '../../src/serving/payload-hook.js';
 import { STORE_BACKENDS } from '../support/stores.js';
@@ -65,6 +67,107 @@ describe('tensors to columns', () => {
     expect([col('s').count, col('s').missing]).toEqual([4, 3]);
     expect(col('k').numeric).toMatchObject({ count: 4, mean: 7, min: 7, max: 7 });
     expect(col('k').summary.variance).toBe(0);
+  });
+
+  it('appends tensors straight into the buffer exactly as tensorColumns splits them', () => {
+    const meta = { columns: ['a', 'b'], classes: ['no', 'yes'] };
+    const requests = [
+      {
+        inputs: [
+          { name: 'X', datatype: 'FP32' as const, shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
+        ],
+        outputs: [
+          { name: 'label', datatype: 'BYTES' as const, shape: [2], data: ['no', 'yes'] },
+          {
+            name: 'probabilities',
+            datatype: 'FP32' as const,
+            shape: [2, 2],
+            data: new Float32Array([0.5, 0.5, 0.25, 0.75]),
+          },
+        ],
+      },
+      {
+        inputs: [
+          { name: 'X', datatype: 'FP32' as const, shape: [1, 2], data: new Float32Array([5, Number.NaN]) },
+        ],
+        outputs: [{ name: 'label', datatype: 'INT64' as const, shape: [1], data: new BigInt64Array([3n]) }],
+      },
+    ];
+    const direct = { inputs: new ColumnBuffer(), outputs: new ColumnBuffer() };
+    const split = { inputs: new ColumnBuffer(), outputs: new ColumnBuffer() };
+    for (const r of requests) {
+      appendTensors(direct.inputs, r.inputs, meta, 'input');
+      appendTensors(direct.outputs, r.outputs, meta, 'output');
+      split.inputs.append(tensorColumns(r.inputs, meta, 'input'), r.inputs[0]!.shape[0]!);
+      split.outputs.append(tensorColumns(r.outputs, meta, 'output'), r.outputs[0]!.shape[0]!);
+    }
+    expect(direct.inputs.toBatch()).toEqual(split.inputs.toBatch());
+    expect(direct.outputs.toBatch()).toEqual(split.outputs.toBatch());
+    const outputs = direct.outputs.toBatch();
+    expect(outputs.columns.map((c) => c.name)).toEqual(['label', 'probabilities[no]', 'probabilities[yes]']);
+    // 'label' was strings, then a number: kept as strings; the third row had no probabilities.
+    expect(outputs.columns[0]).toMatchObject({ type: 'string', dictionary: ['no', 'yes', '3'] });
+    expect(Array.from((outputs.columns[2] as { values: Float64Array }).values)).toEqual([
+      0.5,
+      0.75,
+      Number.NaN,
+    ]);
+  });
+});
+
+describe('window profiling off the event loop', () => {
+  const job = (): WindowJob => {
+    const buffer = new ColumnBuffer();
+    for (let i = 0; i < 3000; i++)
+      buffer.append(
+        [
+          { name: 'x', kind: 'float', values: [Math.sin(i)] },
+          { name: 'c', kind: 'string', values: [i % 3 ? 'a' : 'b'] },
+        ],
+        1,
+      );
+    return {
+      inputs: buffer.toBatch(),
+      outputs: null,
+      latency: Float64Array.from({ length: 3000 }, (_, i) => i % 10),
+      requests: 3000,
+      errors: 2,
+    };
+  };
+
+  it('gives in the worker thread the same merged row as on the calling thread', async () => {
+    const stored = profileWindow(job()).row;
+    const withRow = { ...job(), stored };
+    const threaded = new WindowProfiler();
+    try {
+      const a = await threaded.run(withRow);
+      expect(threaded.threaded).toBe(true);
+      const b = profileWindow(withRow);
+      expect(a.row).toEqual(b.row);
+      expect(a.row.requests).toBe(6000);
+      expect(a.row.errors).toBe(4);
+      expect(JSON.parse(a.row.inputs).rows).toBe(6000);
+      expect(a.delta.requests).toBe(3000);
+    } finally {
+      await threaded.close();
+    }
+  });
+
+  it('profiles on the calling thread when the worker cannot start, losing no job, and says so once', async () => {
+    const logged: string[] = [];
+    const profiler = new WindowProfiler({
+      entry: new URL('./no-such-worker.js', import.meta.url).href,
+      log: (event) => logged.push(event),
+    });
+    try {
+      const [a, b] = await Promise.all([profiler.run(job()), profiler.run(job())]);
+      expect([a.row.requests, b.row.requests]).toEqual([3000, 3000]);
+      expect(profiler.threaded).toBe(false);
+      expect((await profiler.run(job())).row).toEqual(profileWindow(job()).row);
+      expect(logged).toEqual(['profile_worker_failed']);
+    } finally {
+      await profiler.close();
+    }
   });
 });
 

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { MonitorPredictionTable } from '../store/schema.js';
+import { profileWindow, type WindowJob, type WindowResult } from './window-profile.js';
+
+interface Pending {
+  /** The same work on this thread: what a job still out when the worker is lost becomes. */
+  here(): unknown;
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+}
+
+/**
+ * The heavy part of a monitoring flush in a worker thread, so that it never holds up the event loop that answers
+ * requests: `profileWindow` (sketch updates and JSON, tens of milliseconds for a few thousand requests) and the
+ * INSERT of the predictions (through the worker's own connection to the store; a SQLite write blocks its thread).
+ * One worker, started by `start()` or the first job; jobs are copied to it, not transferred, so that if the worker
+ * cannot start or dies, its jobs are run here instead and nothing gathered is lost. After such a failure every
+ * later job runs here (and the failure is logged once).
+ */
+export class WindowProfiler {
+  #worker: Worker | undefined;
+  #failed = false;
+  #closed = false;
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly opts: {
+      /** Profile on the calling thread (no worker). */
+      inline?: boolean;
+      /** The worker's program (a module URL); profile-worker.ts/.js by default. */
+      entry?: string;
+      log?: (event: string, fields: Record<string, unknown>) => void;
+    } = {},
+  ) {}
+
+  /** Starts the worker now rather than on the first flush, so that loading its modules is not a serving hiccup. */
+  start(): void {
+    this.#ensure();
+  }
+
+  run(job: WindowJob): Promise<WindowResult> {
+    return this.#post({ job }, () => profileWindow(job)) as Promise<WindowResult>;
+  }
+
+  /**
+   * Inserts predictions into the store at `uri` from the worker; `here` does it on this thread (no worker, or the
+   * worker was lost). A store the worker cannot open by its URI (SQLite in memory) should call `here` directly.
+   */
+  insert(uri: string, rows: MonitorPredictionTable[], here: () => Promise<unknown>): Promise<unknown> {
+    return this.#post({ insert: { uri, rows } }, here);
+  }
+
+  #post(message: Record<string, unknown>, here: () => unknown): Promise<unknown> {
+    const worker = this.#ensure();
+    if (!worker) return Promise.resolve().then(here);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { here, resolve, reject });
+      // Held only while a job is out, so an idle worker never keeps the process alive.
+      if (this.#pending.size === 1) worker.ref();
+      worker.postMessage({ id, ...message });
+    });
+  }
+
+  #ensure(): Worker | undefined {
+    if (this.opts.inline || this.#failed || this.#closed) return undefined;
+    if (this.#worker) return this.#worker;
+    try {
+      const workerData = workerEntry();
+      if (this.opts.entry) workerData.entry = this.opts.entry;
+      const worker = new Worker(BOOTSTRAP, { eval: true, workerData });
+      worker.unref();
+      worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+        const p = this.#pending.get(msg.id);
+        if (!p) return;
+        this.#pending.delete(msg.id);
+        if (this.#pending.size === 0) worker.unref();
+        if (msg.ok) p.resolve(msg.result);
+        else p.reject(new Error(msg.error));
+      });
+      worker.on('error', (err) => this.#lost(worker, err));
+      worker.on('exit', (code) =>
+        this.#lost(worker, new Error(`the profiling worker exited with code ${code}`)),
+      );
+      this.#worker = worker;
+      return worker;
+    } catch (err) {
+      this.#lost(undefined, err as Error);
+      return undefined;
+    }
+  }
+
+  #lost(worker: Worker | undefined, err: Error): void {
+    if (worker && worker !== this.#worker) return;
+    this.#worker = undefined;
+    if (this.#closed) {
+      for (const p of this.#pending.values()) p.reject(new Error('the profiling worker was closed'));
+      this.#pending.clear();
+      return;
+    }
+    if (!this.#failed) this.opts.log?.('profile_worker_failed', { error: err.message, fallback: 'inline' });
+    this.#failed = true;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) Promise.resolve().then(p.here).then(p.resolve, p.reject);
+  }
+
+  /** True while jobs go to a worker thread (false: inline, by choice or after a failure). */
+  get threaded(): boolean {
+    return !this.opts.inline && !this.#failed;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    // Let the worker close its connection to the store (a PostgreSQL pool) before it is stopped.
+    if (worker) await this.#post({ close: true }, () => undefined).catch(() => undefined);
+    this.#closed = true;
+    this.#worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}
+
+/**
+ * The worker starts from this CommonJS text and imports the real entry, so that one code path serves the compiled
+ * package (profile-worker.js) and the TypeScript sources (tests, benchmarks), which need tsx's loader registered in
+ * the worker (an eval'd worker does not run the parent's `--import tsx`).
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((err) => setImmediate(() => { throw err; }));
+`;
+
+function workerEntry(): { entry: string; tsx?: string } {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./profile-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url).href;
+  if (!fromSources) return { entry };
+  // The ESM build of tsx's API (the `import` export of `tsx/esm/api`; its CommonJS build cannot be imported).
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exports = JSON.parse(readFileSync(manifest, 'utf8')).exports['./esm/api'].import.default as string;
+  return { entry, tsx: pathToFileURL(join(dirname(manifest), exports)).href };
+}
