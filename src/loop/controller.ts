@@ -519,7 +519,7 @@ export class LoopController {
     await this.#dropChallenger(run);
     await this.#loops.transition(run.id, 'promoting', 'succeeded', {
       kind: 'promoted',
-      message: `${run.model} v${version} is the champion${run.policy.deployment ? ` and takes all of ${run.policy.deployment}'s traffic` : ''} (was v${current?.version ?? run.championVersion ?? 'none'}).`,
+      message: `${run.model} v${version} is the champion${run.policy.deployment ? ` and takes all of ${run.policy.deployment}'s traffic` : ''} (${previousChampion(current?.version ?? run.championVersion)}).`,
       evidence: {
         champion: { from: current?.version ?? null, to: version },
         ...(run.policy.deployment ? { routes } : {}),
@@ -603,3 +603,6 @@ function commandEvidence(result: CommandResult, logFile: string) {
     tail: result.tail,
   };
 }
+
+const previousChampion = (version: string | undefined) =>
+  version ? `was v${version}` : 'there was no champion';
