@@ -11,7 +11,8 @@
  *    to 2 s plus overhead, not 8 s).
  *
  * DVC comes from PyPI into .cache/bench-venv (created when missing); without it the DVC rows say so and are skipped.
- * BENCH_DVC=0 skips DVC; MLOOP_BENCH_BIN measures another build of the CLI (e.g. a copy of the previous one).
+ * BENCH_DVC=0 skips DVC; MLOOP_BENCH_BIN measures another build of the CLI; MLOOP_BENCH_BASELINE_BIN also measures the
+ * per-stage overhead of a second build (e.g. a copy of the previous one), interleaved with this one, for same-run ratios.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ const ROOT = join(import.meta.dirname, '..');
 const BIN = process.env.MLOOP_BENCH_BIN ?? join(ROOT, 'bin/mloop.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WITH_DVC = process.env.BENCH_DVC !== '0';
+const BASELINE_BIN = process.env.MLOOP_BENCH_BASELINE_BIN;
 const VENV = join(ROOT, '.cache/bench-venv');
 const STAGES = 100;
 
@@ -85,8 +87,11 @@ const median = (xs: number[]) => {
 };
 
 /** `mloop server` from the CLI under test, on a fresh home and a free port; resolves with its URL and a stop. */
-async function startServer(home: string): Promise<{ url: string; pid?: number; stop: () => void }> {
-  const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--json', '--home', home], {
+async function startServer(
+  bin: string,
+  home: string,
+): Promise<{ url: string; pid?: number; stop: () => void }> {
+  const child = spawn(process.execPath, [bin, 'server', '--port', '0', '--json', '--home', home], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -142,36 +147,55 @@ async function run(log: Log): Promise<ResultRow[]> {
   const version = await timed(process.execPath, [BIN, '--version'], plain, env(plain));
 
   // 2: per-stage overhead, each round on fresh projects: untracked, tracked to a local home, tracked to a server.
-  // Wall and CPU time come from the same runs; the server's CPU time (from /proc) is added to the client's.
-  const server = await startServer(mkdtempSync(join(tmpdir(), 'mloop-bench-home-')));
-  const walls = { plain: [] as number[], home: [] as number[], server: [] as number[] };
-  const cpus = { plain: [] as number[], home: [] as number[], server: [] as number[] };
+  // Wall and CPU time come from the same runs; the server's CPU time (from /proc) is added to the client's. With
+  // MLOOP_BENCH_BASELINE_BIN, another build is measured the same way, interleaved, for same-run ratios.
+  type Kind = 'plain' | 'home' | 'server';
+  const builds = [
+    { name: 'current', bin: BIN },
+    ...(BASELINE_BIN ? [{ name: 'baseline', bin: BASELINE_BIN }] : []),
+  ].map((b) => ({
+    ...b,
+    walls: { plain: [], home: [], server: [] } as Record<Kind, number[]>,
+    cpus: { plain: [], home: [], server: [] } as Record<Kind, number[]>,
+    server: undefined as Awaited<ReturnType<typeof startServer>> | undefined,
+  }));
+  const [current] = builds;
+  const { walls, cpus } = current!;
   let cachedTracked = 0;
   let cpuCached = 0;
-  const both = async (dir: string, args: string[], serverPid?: number) => {
+  const both = async (bin: string, dir: string, args: string[], serverPid?: number) => {
     const before = cpuSeconds(serverPid) ?? 0;
     const t = performance.now();
-    const cpu = await cpuOf(process.execPath, [BIN, ...args], dir, env(dir));
+    const cpu = await cpuOf(process.execPath, [bin, ...args], dir, env(dir));
     const wall = performance.now() - t;
     return { wall, cpu: cpu + ((cpuSeconds(serverPid) ?? 0) - before) * 1000 };
   };
-  const overhead = async (kind: keyof typeof walls, flags: string[], serverPid?: number) => {
+  const overhead = async (build: (typeof builds)[number], kind: Kind) => {
+    const flags =
+      kind === 'plain' ? ['--no-track'] : kind === 'server' ? ['--server', build.server!.url] : [];
+    const pid = kind === 'server' ? build.server!.pid : undefined;
     const dir = projectDir('mloop-bench-pipe-', { ...files, 'mloop.yaml': shapes.mloop });
-    const full = await both(dir, ['repro', '-j', '1', '-q', ...flags], serverPid);
-    const again = await both(dir, ['repro', '-q', ...flags], serverPid);
-    walls[kind].push((full.wall - again.wall) / STAGES);
-    cpus[kind].push((full.cpu - again.cpu) / STAGES);
+    const full = await both(build.bin, dir, ['repro', '-j', '1', '-q', ...flags], pid);
+    const again = await both(build.bin, dir, ['repro', '-q', ...flags], pid);
+    build.walls[kind].push((full.wall - again.wall) / STAGES);
+    build.cpus[kind].push((full.cpu - again.cpu) / STAGES);
     return again;
   };
   try {
+    for (const b of builds)
+      b.server = await startServer(b.bin, mkdtempSync(join(tmpdir(), 'mloop-bench-home-')));
     for (let round = 1; round <= ROUNDS; round++) {
       log(`mloop: per-stage overhead, round ${round} of ${ROUNDS} …`);
-      cpuCached = (await overhead('plain', ['--no-track'])).cpu;
-      cachedTracked = (await overhead('home', [])).wall;
-      await overhead('server', ['--server', server.url], server.pid);
+      for (const kind of ['plain', 'home', 'server'] as const)
+        for (const b of round % 2 ? builds : [...builds].reverse()) {
+          const again = await overhead(b, kind);
+          if (b !== current) continue;
+          if (kind === 'plain') cpuCached = again.cpu;
+          if (kind === 'home') cachedTracked = again.wall;
+        }
     }
   } finally {
-    server.stop();
+    for (const b of builds) b.server?.stop();
   }
   const rounds = (xs: number[]) => `rounds ${xs.map((x) => x.toFixed(1)).join(' / ')} ms`;
 
@@ -201,19 +225,33 @@ async function run(log: Log): Promise<ResultRow[]> {
     note: `${dvcCached === undefined ? 'dvc not available; ' : ''}node startup (mloop --version) ${version.toFixed(0)} ms; tracked project ${cachedTracked.toFixed(0)} ms`,
   });
   const perStage = median(walls.plain);
-  const overheadRow = (kind: keyof typeof walls, how: string, extra = ''): ResultRow => ({
-    bench: 'pipeline',
-    backend: 'local',
-    metric: `per-stage overhead, trivial stage, -j 1, ${how} (median of ${ROUNDS})`,
-    value: median(walls[kind]),
-    unit: 'ms',
-    ...(kind === 'plain' && dvcPerStage !== undefined
-      ? { baseline: dvcPerStage, ratio: dvcPerStage / median(walls[kind]) }
-      : {}),
-    target: '< 30 ms',
-    pass: median(walls[kind]) < 30,
-    note: `wall ${rounds(walls[kind])}; CPU time (user + sys of mloop, the stage's sh and cat${kind === 'server' ? ' and the server' : ''}) median ${median(cpus[kind]).toFixed(1)} ms per stage (${rounds(cpus[kind])})${extra}`,
-  });
+  const baseline = builds[1];
+  const overheadRow = (kind: Kind, how: string, extra = ''): ResultRow => {
+    const wall = median(walls[kind]);
+    const cpu = median(cpus[kind]);
+    const vs = baseline
+      ? {
+          baseline: median(baseline.walls[kind]),
+          ratio: median(baseline.walls[kind]) / wall,
+        }
+      : kind === 'plain' && dvcPerStage !== undefined
+        ? { baseline: dvcPerStage, ratio: dvcPerStage / wall }
+        : {};
+    const base = baseline
+      ? `; baseline build (${BASELINE_BIN}): wall ${rounds(baseline.walls[kind])}, CPU median ${median(baseline.cpus[kind]).toFixed(1)} ms (${rounds(baseline.cpus[kind])}), CPU ratio baseline / current ${(median(baseline.cpus[kind]) / cpu).toFixed(2)}`
+      : '';
+    return {
+      bench: 'pipeline',
+      backend: 'local',
+      metric: `per-stage overhead, trivial stage, -j 1, ${how} (median of ${ROUNDS})`,
+      value: wall,
+      unit: 'ms',
+      ...vs,
+      target: '< 30 ms',
+      pass: wall < 30,
+      note: `wall ${rounds(walls[kind])}; CPU time (user + sys of mloop, the stage's sh and cat${kind === 'server' ? ' and the server' : ''}) median ${cpu.toFixed(1)} ms per stage (${rounds(cpus[kind])})${extra}${base}`,
+    };
+  };
   rows.push(
     overheadRow('plain', 'no tracking', `; cached repro ${cpuCached.toFixed(0)} ms CPU`),
     overheadRow('home', 'tracked to a local home'),

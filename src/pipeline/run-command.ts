@@ -30,8 +30,11 @@ const KILL_GRACE_MS = 2000;
  * end only this process holds. If this process dies — even by SIGKILL, which no handler sees — the read returns EOF
  * and the watcher kills the whole group, so a stage never outlives the mloop (or worker) that ran it. `exec` keeps
  * the shell's pid as the group leader and makes its exit status the command's; the command itself does not see fd 3.
+ * The watcher ignores the SIGTERM a timeout or Ctrl-C sends the group, so it still guards the grace period before
+ * SIGKILL.
  */
-const SUPERVISED = '{ read -r _ <&3; kill -KILL 0; } </dev/null >/dev/null 2>&1 & exec /bin/sh -c "$1" 3<&-';
+const SUPERVISED =
+  '{ trap "" TERM; read -r _ <&3; kill -KILL 0; } </dev/null >/dev/null 2>&1 & exec /bin/sh -c "$1" 3<&-';
 
 /**
  * Runs shell commands one after another, each in its own process group (so a timeout or Ctrl-C stops everything the
