@@ -27,7 +27,16 @@ describe('mloop repro/status/dag/metrics/params (built CLI, end to end)', () => 
 
   it('has --help with --json on every command, exit 2 on usage and definition errors', async () => {
     const dir = project({ 'mloop.yaml': 'pipeline:\n  stages:\n    a:\n      cmd: x\n      outz: [a]\n' });
-    for (const args of [['repro'], ['run'], ['status'], ['dag'], ['metrics', 'diff'], ['params', 'diff']]) {
+    for (const args of [
+      ['repro'],
+      ['run'],
+      ['status'],
+      ['dag'],
+      ['metrics', 'diff'],
+      ['params', 'diff'],
+      ['plots', 'show'],
+      ['plots', 'diff'],
+    ]) {
       const help = await mloop(dir, [...args, '--help']);
       expect(help.code, args.join(' ')).toBe(0);
       expect(help.stdout, args.join(' ')).toContain('--json');
