@@ -5,24 +5,31 @@
  *    `mloop repro` wall time as a new process (best of 3; target < 1 s), against `dvc repro` on the same stages in
  *    a git repository, in the same run (best of 3; target ratio dvc / mloop >= 5).
  * 2. Per-stage overhead of a trivial stage: (first full repro − cached repro) / 100 with `-j 1`; target < 30 ms.
- *    Measured without tracking and with tracking to a local home (one run per stage). DVC's figure alongside.
+ *    Measured without tracking, with tracking to a local home and with tracking to a `mloop server` (one run per
+ *    stage), each on a fresh project per round (BENCH_ROUNDS, default 3; medians). DVC's figure alongside.
  * 3. A diamond: one source, 4 independent 2-second stages, one join; `repro -f -j 4` against `-j 1` (target: close
  *    to 2 s plus overhead, not 8 s).
  *
  * DVC comes from PyPI into .cache/bench-venv (created when missing); without it the DVC rows say so and are skipped.
+ * BENCH_DVC=0 skips DVC; MLOOP_BENCH_BIN measures another build of the CLI; MLOOP_BENCH_BASELINE_BIN also measures the
+ * per-stage overhead of a second build (e.g. a copy of the previous one), interleaved with this one, for same-run ratios.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Bench, Log } from './lib/runner.js';
 import { isMain, runBenches } from './lib/runner.js';
+import { cpuSeconds } from './lib/server.js';
 import type { ResultRow } from './lib/table.js';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin/mloop.js');
+const BIN = process.env.MLOOP_BENCH_BIN ?? join(ROOT, 'bin/mloop.js');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WITH_DVC = process.env.BENCH_DVC !== '0';
+const BASELINE_BIN = process.env.MLOOP_BENCH_BASELINE_BIN;
 const VENV = join(ROOT, '.cache/bench-venv');
 const STAGES = 100;
 
@@ -73,6 +80,32 @@ async function cpuOf(cmd: string, args: string[], cwd: string, env: NodeJS.Proce
   return (secs[0]! + secs[1]!) * 1000;
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** `mloop server` from the CLI under test, on a fresh home and a free port; resolves with its URL and a stop. */
+async function startServer(
+  bin: string,
+  home: string,
+): Promise<{ url: string; pid?: number; stop: () => void }> {
+  const child = spawn(process.execPath, [bin, 'server', '--port', '0', '--json', '--home', home], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`mloop server exited with ${code}`)));
+  });
+  return { url, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
+
 const best = async (n: number, f: () => Promise<number>) => {
   let b = Number.POSITIVE_INFINITY;
   for (let i = 0; i < n; i++) b = Math.min(b, await f());
@@ -106,32 +139,69 @@ async function run(log: Log): Promise<ResultRow[]> {
   const shapes = chainYaml(STAGES);
   const files = { 'input.txt': 'input\n', 'shared.txt': 'shared\n' };
 
-  // 1 + 2: mloop, without and with tracking.
+  // 1: the fully cached repro of the 100 stages.
   const plain = projectDir('mloop-bench-pipe-', { ...files, 'mloop.yaml': shapes.mloop });
   log(`mloop: first repro of ${STAGES} stages (-j 1, no tracking) …`);
-  const fullPlain = await mloop(plain, 'repro', '-j', '1', '--no-track', '-q');
+  await mloop(plain, 'repro', '-j', '1', '--no-track', '-q');
   const cached = await best(3, () => mloop(plain, 'repro', '--no-track', '-q'));
-  const tracked = projectDir('mloop-bench-pipe-', { ...files, 'mloop.yaml': shapes.mloop });
-  log(`mloop: first repro of ${STAGES} stages (-j 1, tracked to a local home) …`);
-  const fullTracked = await mloop(tracked, 'repro', '-j', '1', '-q');
-  const cachedTracked = await best(3, () => mloop(tracked, 'repro', '-q'));
-  // The same again on fresh copies, measuring CPU time instead of wall time.
-  const cpuDir = projectDir('mloop-bench-pipe-', { ...files, 'mloop.yaml': shapes.mloop });
-  const cpuFull = await cpuOf(
-    process.execPath,
-    [BIN, 'repro', '-j', '1', '--no-track', '-q'],
-    cpuDir,
-    env(cpuDir),
-  );
-  const cpuCached = await cpuOf(process.execPath, [BIN, 'repro', '--no-track', '-q'], cpuDir, env(cpuDir));
-  const perStageCpu = (cpuFull - cpuCached) / STAGES;
-  const perStage = (fullPlain - cached) / STAGES;
-  const perStageTracked = (fullTracked - cachedTracked) / STAGES;
   const version = await timed(process.execPath, [BIN, '--version'], plain, env(plain));
+
+  // 2: per-stage overhead, each round on fresh projects: untracked, tracked to a local home, tracked to a server.
+  // Wall and CPU time come from the same runs; the server's CPU time (from /proc) is added to the client's. With
+  // MLOOP_BENCH_BASELINE_BIN, another build is measured the same way, interleaved, for same-run ratios.
+  type Kind = 'plain' | 'home' | 'server';
+  const builds = [
+    { name: 'current', bin: BIN },
+    ...(BASELINE_BIN ? [{ name: 'baseline', bin: BASELINE_BIN }] : []),
+  ].map((b) => ({
+    ...b,
+    walls: { plain: [], home: [], server: [] } as Record<Kind, number[]>,
+    cpus: { plain: [], home: [], server: [] } as Record<Kind, number[]>,
+    server: undefined as Awaited<ReturnType<typeof startServer>> | undefined,
+  }));
+  const [current] = builds;
+  const { walls, cpus } = current!;
+  let cachedTracked = 0;
+  let cpuCached = 0;
+  const both = async (bin: string, dir: string, args: string[], serverPid?: number) => {
+    const before = cpuSeconds(serverPid) ?? 0;
+    const t = performance.now();
+    const cpu = await cpuOf(process.execPath, [bin, ...args], dir, env(dir));
+    const wall = performance.now() - t;
+    return { wall, cpu: cpu + ((cpuSeconds(serverPid) ?? 0) - before) * 1000 };
+  };
+  const overhead = async (build: (typeof builds)[number], kind: Kind) => {
+    const flags =
+      kind === 'plain' ? ['--no-track'] : kind === 'server' ? ['--server', build.server!.url] : [];
+    const pid = kind === 'server' ? build.server!.pid : undefined;
+    const dir = projectDir('mloop-bench-pipe-', { ...files, 'mloop.yaml': shapes.mloop });
+    const full = await both(build.bin, dir, ['repro', '-j', '1', '-q', ...flags], pid);
+    const again = await both(build.bin, dir, ['repro', '-q', ...flags], pid);
+    build.walls[kind].push((full.wall - again.wall) / STAGES);
+    build.cpus[kind].push((full.cpu - again.cpu) / STAGES);
+    return again;
+  };
+  try {
+    for (const b of builds)
+      b.server = await startServer(b.bin, mkdtempSync(join(tmpdir(), 'mloop-bench-home-')));
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`mloop: per-stage overhead, round ${round} of ${ROUNDS} …`);
+      for (const kind of ['plain', 'home', 'server'] as const)
+        for (const b of round % 2 ? builds : [...builds].reverse()) {
+          const again = await overhead(b, kind);
+          if (b !== current) continue;
+          if (kind === 'plain') cpuCached = again.cpu;
+          if (kind === 'home') cachedTracked = again.wall;
+        }
+    }
+  } finally {
+    for (const b of builds) b.server?.stop();
+  }
+  const rounds = (xs: number[]) => `rounds ${xs.map((x) => x.toFixed(1)).join(' / ')} ms`;
 
   let dvcCached: number | undefined;
   let dvcPerStage: number | undefined;
-  const dvc = await ensureDvc(log);
+  const dvc = WITH_DVC ? await ensureDvc(log) : undefined;
   if (dvc) {
     const dir = projectDir('mloop-bench-dvc-', { ...files, 'dvc.yaml': shapes.dvc });
     const denv = { ...process.env, DVC_NO_ANALYTICS: '1' };
@@ -154,26 +224,39 @@ async function run(log: Log): Promise<ResultRow[]> {
     pass: cached < 1000 && (dvcCached === undefined || dvcCached / cached >= 5),
     note: `${dvcCached === undefined ? 'dvc not available; ' : ''}node startup (mloop --version) ${version.toFixed(0)} ms; tracked project ${cachedTracked.toFixed(0)} ms`,
   });
-  rows.push({
-    bench: 'pipeline',
-    backend: 'local',
-    metric: 'per-stage overhead, trivial stage, -j 1, no tracking',
-    value: perStage,
-    unit: 'ms',
-    ...(dvcPerStage === undefined ? {} : { baseline: dvcPerStage, ratio: dvcPerStage / perStage }),
-    target: '< 30 ms',
-    pass: perStage < 30,
-    note: `CPU time (user + sys, mloop and the stage's sh and cat): ${perStageCpu.toFixed(1)} ms per stage; cached repro ${cpuCached.toFixed(0)} ms CPU`,
-  });
-  rows.push({
-    bench: 'pipeline',
-    backend: 'local',
-    metric: 'per-stage overhead, trivial stage, -j 1, tracked runs',
-    value: perStageTracked,
-    unit: 'ms',
-    target: '< 30 ms',
-    pass: perStageTracked < 30,
-  });
+  const perStage = median(walls.plain);
+  const baseline = builds[1];
+  const overheadRow = (kind: Kind, how: string, extra = ''): ResultRow => {
+    const wall = median(walls[kind]);
+    const cpu = median(cpus[kind]);
+    const vs = baseline
+      ? {
+          baseline: median(baseline.walls[kind]),
+          ratio: median(baseline.walls[kind]) / wall,
+        }
+      : kind === 'plain' && dvcPerStage !== undefined
+        ? { baseline: dvcPerStage, ratio: dvcPerStage / wall }
+        : {};
+    const base = baseline
+      ? `; baseline build (${BASELINE_BIN}): wall ${rounds(baseline.walls[kind])}, CPU median ${median(baseline.cpus[kind]).toFixed(1)} ms (${rounds(baseline.cpus[kind])}), CPU ratio baseline / current ${(median(baseline.cpus[kind]) / cpu).toFixed(2)}`
+      : '';
+    return {
+      bench: 'pipeline',
+      backend: 'local',
+      metric: `per-stage overhead, trivial stage, -j 1, ${how} (median of ${ROUNDS})`,
+      value: wall,
+      unit: 'ms',
+      ...vs,
+      target: '< 30 ms',
+      pass: wall < 30,
+      note: `wall ${rounds(walls[kind])}; CPU time (user + sys of mloop, the stage's sh and cat${kind === 'server' ? ' and the server' : ''}) median ${cpu.toFixed(1)} ms per stage (${rounds(cpus[kind])})${extra}${base}`,
+    };
+  };
+  rows.push(
+    overheadRow('plain', 'no tracking', `; cached repro ${cpuCached.toFixed(0)} ms CPU`),
+    overheadRow('home', 'tracked to a local home'),
+    overheadRow('server', 'tracked to mloop server'),
+  );
 
   // 3: diamond.
   const diamond = projectDir('mloop-bench-diamond-', { 'mloop.yaml': diamondYaml() });

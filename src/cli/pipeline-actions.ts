@@ -24,7 +24,7 @@ const DEFINITION_ERRORS = new Set([
   'UNKNOWN_STAGE',
 ]);
 
-function project(flags: { file?: string }): Project {
+export function project(flags: { file?: string }): Project {
   try {
     return openProject(flags.file ? { file: flags.file } : {});
   } catch (err) {
@@ -32,7 +32,7 @@ function project(flags: { file?: string }): Project {
   }
 }
 
-function asCliError(err: unknown): unknown {
+export function asCliError(err: unknown): unknown {
   if (err instanceof PipelineError)
     return new CliError(err.message, DEFINITION_ERRORS.has(err.code) ? 2 : 1, { cause: err });
   return err;

@@ -23,7 +23,7 @@ const fileOption = () =>
   new Option('--file <path>', 'the project file (default: mloop.yaml here or in a parent)');
 
 /**
- * `mloop repro|run|status|dag|metrics diff|params diff|worker`: DVC-style pipelines from mloop.yaml. The pipeline
+ * `mloop repro|run|status|dag|metrics diff|params diff|plots show|plots diff|worker`: DVC-style pipelines from mloop.yaml. The pipeline
  * code and its dependencies (BullMQ, the tracking client) load inside the actions.
  */
 export function registerPipelineCommands(program: Command): void {
@@ -106,6 +106,29 @@ export function registerPipelineCommands(program: Command): void {
         await diffCommand(what, flags);
       });
   }
+
+  const plots = program
+    .command('plots')
+    .description("Draw the pipeline's plot files (CSV, TSV, JSON, YAML) into one standalone HTML file.");
+  for (const mode of ['show', 'diff'] as const)
+    plots
+      .command(mode)
+      .description(
+        mode === 'show'
+          ? 'Draw the declared plot files (or the named ones) as charts in one HTML file (inline SVG, no network).'
+          : 'Draw each plot file at git HEAD and in the working tree on the same chart.',
+      )
+      .argument('[targets...]', 'plot files or directories (default: every plot a stage declares)')
+      .addOption(fileOption())
+      .option(
+        '-o, --out <file>',
+        'the HTML file to write (default plots.html; with --json, none unless given)',
+      )
+      .option('--json', 'print the plots and their series as JSON on stdout')
+      .action(async (targets: string[], flags: { file?: string; out?: string; json?: boolean }) => {
+        const { plotsCommand } = await import('./plots-actions.js');
+        await plotsCommand(mode, targets, flags);
+      });
 
   program
     .command('worker')

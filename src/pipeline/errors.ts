@@ -7,7 +7,8 @@ export type PipelineErrorCode =
   | 'INTERPOLATION'
   | 'UNKNOWN_STAGE'
   | 'STAGE_FAILED'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  | 'PLOT_INVALID';
 
 export class PipelineError extends Error {
   override readonly name = 'PipelineError';

@@ -4,7 +4,7 @@ import { BUILTIN_FIELDS, expandBuiltin } from './builtin.js';
 import { PipelineError } from './errors.js';
 import { interpolate, interpolateDeep, lookup } from './interpolate.js';
 import { checkSchema, mloopSchema } from './schema-check.js';
-import type { BuiltinKind, Pipeline, RetryPolicy, Stage } from './spec.js';
+import type { BuiltinKind, Pipeline, PlotProps, PlotTemplate, RetryPolicy, Stage } from './spec.js';
 import { yaml } from './yaml-lazy.js';
 
 type Raw = Record<string, unknown>;
@@ -211,6 +211,27 @@ function resolveStage(
       return String(value);
     });
 
+  // A plot is a path, or {path: properties} (DVC's form); the properties only say how to draw it.
+  const plotPaths: string[] = [];
+  const plotPropsRaw: [string, Raw][] = [];
+  for (const [i, item] of ((raw.plots as unknown[] | undefined) ?? []).entries()) {
+    if (typeof item === 'string') {
+      plotPaths.push(String(interpolate(item, local, at(`plots[${i}]`))));
+      continue;
+    }
+    const keys = Object.keys(item as Raw);
+    if (keys.length !== 1)
+      throw new PipelineError(
+        'SPEC_INVALID',
+        `stage ${name}: plots[${i}]: expected one path with its properties ({path: {x: …, y: …}}), got ${keys.length} keys.`,
+        name,
+      );
+    const path = String(interpolate(keys[0]!, local, at(`plots[${i}]`)));
+    plotPaths.push(path);
+    const props = (item as Raw)[keys[0]!];
+    if (props) plotPropsRaw.push([path, interpolateDeep(props, local, at(`plots[${i}]`)) as Raw]);
+  }
+
   const kind = raw.kind as BuiltinKind | undefined;
   const builtinKeys = BUILTIN_FIELDS.filter((k) => raw[k] !== undefined);
   let cmd: string[];
@@ -273,12 +294,33 @@ function resolveStage(
     deps: deps.map(norm('deps')),
     outs: outs.map(norm('outs')),
     metrics: metrics.map(norm('metrics')),
-    plots: strings('plots').map(norm('plots')),
+    plots: plotPaths.map(norm('plots')),
+    ...(plotPropsRaw.length
+      ? {
+          plotProps: Object.fromEntries(
+            plotPropsRaw.map(([p, props]) => [norm('plots')(p), plotProps(props)]),
+          ),
+        }
+      : {}),
     params,
     env,
     retry,
     ...(raw.timeout === undefined ? {} : { timeoutMs: (raw.timeout as number) * 1000 }),
     alwaysChanged: raw.always_changed === true,
+  };
+}
+
+/** DVC's plot properties as mloop.schema.json admits them (already checked there). */
+function plotProps(raw: Raw): PlotProps {
+  const y = raw.y === undefined ? undefined : Array.isArray(raw.y) ? raw.y.map(String) : [String(raw.y)];
+  return {
+    ...(raw.template === undefined ? {} : { template: raw.template as PlotTemplate }),
+    ...(raw.x === undefined ? {} : { x: String(raw.x) }),
+    ...(y ? { y } : {}),
+    ...(raw.x_label === undefined ? {} : { xLabel: String(raw.x_label) }),
+    ...(raw.y_label === undefined ? {} : { yLabel: String(raw.y_label) }),
+    ...(raw.title === undefined ? {} : { title: String(raw.title) }),
+    ...(raw.header === undefined ? {} : { header: raw.header === true }),
   };
 }
 

@@ -62,6 +62,14 @@ export interface ReproResult {
 
 const LOG_TAIL = 10;
 
+/**
+ * mloop.lock is rewritten whole and renamed over the old one, which on ext4 also starts writeback of the new file: a
+ * few milliseconds per stage. Finished stages are written at most this often and when repro ends; a repro killed
+ * in between loses the newest entries, whose run-cache records are already written, so the next repro restores
+ * those stages (a copy) rather than running them again.
+ */
+const LOCK_WRITE_INTERVAL_MS = 200;
+
 export const logFileOf = (root: string, stage: string) =>
   join(root, '.mloop', 'logs', `${stage.replace(/[/\\]/g, '_')}.log`);
 
@@ -232,7 +240,24 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
       ...(run ? { run } : {}),
     };
     lock.stages[stage.name] = entry;
+    lockDirty = true;
     if (run) runs.set(stage.name, run);
+    lockTimer ??= setTimeout(() => {
+      try {
+        flushLock();
+      } catch {
+        // Left dirty: the write at the end of repro tries again and reports the error.
+        lockDirty = true;
+      }
+    }, LOCK_WRITE_INTERVAL_MS);
+  };
+  let lockTimer: NodeJS.Timeout | undefined;
+  let lockDirty = false;
+  const flushLock = () => {
+    if (lockTimer) clearTimeout(lockTimer);
+    lockTimer = undefined;
+    if (!lockDirty) return;
+    lockDirty = false;
     writeLock(root, lock);
   };
 
@@ -245,66 +270,70 @@ export async function repro(opts: ReproOptions): Promise<ReproResult> {
     return true;
   };
 
-  const jobs = Math.max(1, opts.jobs ?? 1);
-  const running = new Map<string, Promise<void>>();
-  const pending = [...order];
-  while (pending.length > 0 || running.size > 0) {
-    const stop = signal.aborted || (failed && !opts.keepGoing);
-    if (!stop) {
-      for (let i = 0; i < pending.length && running.size < jobs; ) {
-        const name = pending[i]!;
-        const ups = upstreamOf(name);
-        if (ups.some((u) => outcomes.has(u) && !finished(outcomes.get(u)!.status))) {
+  try {
+    const jobs = Math.max(1, opts.jobs ?? 1);
+    const running = new Map<string, Promise<void>>();
+    const pending = [...order];
+    while (pending.length > 0 || running.size > 0) {
+      const stop = signal.aborted || (failed && !opts.keepGoing);
+      if (!stop) {
+        for (let i = 0; i < pending.length && running.size < jobs; ) {
+          const name = pending[i]!;
+          const ups = upstreamOf(name);
+          if (ups.some((u) => outcomes.has(u) && !finished(outcomes.get(u)!.status))) {
+            pending.splice(i, 1);
+            const blocker = ups.find((u) => outcomes.has(u) && !finished(outcomes.get(u)!.status))!;
+            const o: StageOutcome = {
+              stage: name,
+              status: 'blocked',
+              durationMs: 0,
+              attempts: 0,
+              error: `not run: upstream stage ${blocker} did not succeed`,
+            };
+            outcomes.set(name, o);
+            opts.onEvent?.({ type: 'done', outcome: o });
+            continue;
+          }
+          if (!ups.every((u) => outcomes.has(u))) {
+            i++;
+            continue;
+          }
           pending.splice(i, 1);
-          const blocker = ups.find((u) => outcomes.has(u) && !finished(outcomes.get(u)!.status))!;
-          const o: StageOutcome = {
-            stage: name,
-            status: 'blocked',
-            durationMs: 0,
-            attempts: 0,
-            error: `not run: upstream stage ${blocker} did not succeed`,
-          };
-          outcomes.set(name, o);
-          opts.onEvent?.({ type: 'done', outcome: o });
-          continue;
+          running.set(
+            name,
+            process1(name).then(
+              (o) => {
+                outcomes.set(name, o);
+                if (o.status === 'failed') failed = true;
+                running.delete(name);
+                opts.onEvent?.({ type: 'done', outcome: o });
+              },
+              (err: unknown) => {
+                const o: StageOutcome = {
+                  stage: name,
+                  status: 'failed',
+                  durationMs: 0,
+                  attempts: 0,
+                  error: `stage ${name}: ${(err as Error).message}`,
+                };
+                outcomes.set(name, o);
+                failed = true;
+                running.delete(name);
+                opts.onEvent?.({ type: 'done', outcome: o });
+              },
+            ),
+          );
         }
-        if (!ups.every((u) => outcomes.has(u))) {
-          i++;
-          continue;
-        }
-        pending.splice(i, 1);
-        running.set(
-          name,
-          process1(name).then(
-            (o) => {
-              outcomes.set(name, o);
-              if (o.status === 'failed') failed = true;
-              running.delete(name);
-              opts.onEvent?.({ type: 'done', outcome: o });
-            },
-            (err: unknown) => {
-              const o: StageOutcome = {
-                stage: name,
-                status: 'failed',
-                durationMs: 0,
-                attempts: 0,
-                error: `stage ${name}: ${(err as Error).message}`,
-              };
-              outcomes.set(name, o);
-              failed = true;
-              running.delete(name);
-              opts.onEvent?.({ type: 'done', outcome: o });
-            },
-          ),
-        );
+      } else if (running.size === 0) break;
+      if (running.size === 0) {
+        if (pending.length > 0 && !stop)
+          throw new PipelineError('CYCLE', `cannot schedule ${pending.join(', ')}`);
+        break;
       }
-    } else if (running.size === 0) break;
-    if (running.size === 0) {
-      if (pending.length > 0 && !stop)
-        throw new PipelineError('CYCLE', `cannot schedule ${pending.join(', ')}`);
-      break;
+      await Promise.race(running.values());
     }
-    await Promise.race(running.values());
+  } finally {
+    flushLock();
   }
   const interrupted = signal.aborted;
   const stages = order.filter((n) => outcomes.has(n)).map((n) => outcomes.get(n)!);

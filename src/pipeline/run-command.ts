@@ -26,6 +26,17 @@ export interface RunCommandOptions {
 const KILL_GRACE_MS = 2000;
 
 /**
+ * The stage's shell first starts a watcher in the stage's process group that blocks reading fd 3, a pipe whose other
+ * end only this process holds. If this process dies — even by SIGKILL, which no handler sees — the read returns EOF
+ * and the watcher kills the whole group, so a stage never outlives the mloop (or worker) that ran it. `exec` keeps
+ * the shell's pid as the group leader and makes its exit status the command's; the command itself does not see fd 3.
+ * The watcher ignores the SIGTERM a timeout or Ctrl-C sends the group, so it still guards the grace period before
+ * SIGKILL.
+ */
+const SUPERVISED =
+  '{ trap "" TERM; read -r _ <&3; kill -KILL 0; } </dev/null >/dev/null 2>&1 & exec /bin/sh -c "$1" 3<&-';
+
+/**
  * Runs shell commands one after another, each in its own process group (so a timeout or Ctrl-C stops everything the
  * command started, not only the shell), stopping at the first failure. Output goes to the log file and, line by
  * line, to `onLine`.
@@ -57,11 +68,11 @@ function runOne(
   return new Promise((resolve) => {
     if (opts.signal?.aborted)
       return resolve({ ok: false, exitCode: null, signal: null, timedOut: false, interrupted: true });
-    const child = spawn('/bin/sh', ['-c', command], {
+    const child = spawn('/bin/sh', ['-c', SUPERVISED, 'sh', command], {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     let timedOut = false;
     let interrupted = false;
@@ -113,15 +124,19 @@ function runOne(
     child.on('error', (err) => {
       writeSync(log, `cannot start /bin/sh: ${err.message}\n`);
     });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      // Whatever the shell left behind in its group goes too.
+    // The command is done when its shell exits: whatever it left behind in its group goes too (the watcher among
+    // them, which holds the other end of fd 3, so the child's streams can close).
+    child.on('exit', () => {
       if (child.pid !== undefined)
         try {
           process.kill(-child.pid, 'SIGKILL');
         } catch {}
+      child.stdio[3]?.destroy();
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
       resolve({ ok: code === 0 && !timedOut && !interrupted, exitCode: code, signal, timedOut, interrupted });
     });
   });

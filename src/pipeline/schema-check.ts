@@ -69,9 +69,17 @@ export function checkSchema(
     const results = schema.anyOf.map((s) => checkSchema(value, s, root, path));
     if (results.some((r) => r.length === 0)) return [];
     // The branch whose type matched explains best; otherwise list what was expected.
-    const typed = schema.anyOf.findIndex((s) => s.type !== undefined && typeMatches(value, s.type));
+    const resolve = (s: JsonSchema) => (s.$ref ? (root.$defs?.[s.$ref.replace('#/$defs/', '')] ?? s) : s);
+    const typed = schema.anyOf
+      .map(resolve)
+      .findIndex((s) => s.type !== undefined && typeMatches(value, s.type));
     if (typed >= 0) return results[typed]!;
-    return [{ path, message: `expected ${schema.anyOf.map(describe).join(' or ')}, got ${show(value)}` }];
+    return [
+      {
+        path,
+        message: `expected ${schema.anyOf.map(resolve).map(describe).join(' or ')}, got ${show(value)}`,
+      },
+    ];
   }
   if (schema.enum && !schema.enum.includes(value))
     return [

@@ -13,6 +13,8 @@ export interface Stage {
   outs: string[];
   metrics: string[];
   plots: string[];
+  /** How to draw plot files, by path, for those declared with properties (`{path: {template, x, y, …}}`). */
+  plotProps?: Record<string, PlotProps>;
   /** Param values the stage depends on, by key (`train.lr`, `other.yaml:key`, inline keys). */
   params: Record<string, unknown>;
   env: Record<string, string>;
@@ -20,6 +22,27 @@ export interface Stage {
   /** Milliseconds; undefined = no limit. */
   timeoutMs?: number;
   alwaysChanged: boolean;
+}
+
+export const PLOT_TEMPLATES = [
+  'linear',
+  'simple',
+  'smooth',
+  'scatter',
+  'bar_horizontal',
+  'confusion',
+] as const;
+export type PlotTemplate = (typeof PLOT_TEMPLATES)[number];
+
+/** DVC's plot properties (`x_label` and `y_label` become `xLabel` and `yLabel`). */
+export interface PlotProps {
+  template?: PlotTemplate;
+  x?: string;
+  y?: string[];
+  xLabel?: string;
+  yLabel?: string;
+  title?: string;
+  header?: boolean;
 }
 
 export type BuiltinKind = 'validate' | 'train' | 'evaluate' | 'register';

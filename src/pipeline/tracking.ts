@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { POINTER_EXTENSION, readPointer } from '../data/pointer.js';
 import type { MloopClient } from '../sdk/client.js';
 import { MloopApiError } from '../sdk/errors.js';
+import type { LogInputsInput } from '../sdk/types.js';
 import type { HashedPath } from './lock.js';
 import {
   PIPELINE_RECORD_ARTIFACT,
@@ -88,26 +89,14 @@ export class SdkTracker implements Tracker {
     return this.parent;
   }
 
+  /**
+   * One request: the run with its tags and its inputs. Tracked datasets are looked up first (reads), so the run is
+   * created with everything it read.
+   */
   async start(info: StageRunStart): Promise<string> {
     const parent = await this.ensureParent();
     const { stage } = info;
-    const run = await this.client.createRun(
-      {
-        experimentId: parent.experimentId,
-        runName: stage.name,
-        tags: [
-          ...this.gitTags,
-          { key: 'mlflow.parentRunId', value: parent.runId },
-          { key: STAGE_TAGS.stage, value: stage.name },
-          { key: STAGE_TAGS.key, value: info.key },
-          { key: STAGE_TAGS.attempt, value: String(info.attempt) },
-          { key: STAGE_TAGS.cmd, value: stage.cmd.join(' && ').slice(0, 5000) },
-        ],
-      },
-      { git: false },
-    );
-    const runId = run.info.runId;
-    const datasets = [];
+    const datasets: NonNullable<LogInputsInput['datasets']> = [];
     for (const dep of info.deps) {
       const up = info.upstream.get(dep.path);
       if (up) {
@@ -128,10 +117,27 @@ export class SdkTracker implements Tracker {
         continue;
       }
       const version = await this.trackedVersion(dep);
-      if (version) await this.client.logDatasetInput(runId, version, 'pipeline');
+      if (!version) continue;
+      const { datasetInput } = await import('../data/lineage.js');
+      datasets.push(datasetInput(version, 'pipeline'));
     }
-    if (datasets.length) await this.client.logInputs(runId, { datasets });
-    return runId;
+    const run = await this.client.createRun(
+      {
+        experimentId: parent.experimentId,
+        runName: stage.name,
+        tags: [
+          ...this.gitTags,
+          { key: 'mlflow.parentRunId', value: parent.runId },
+          { key: STAGE_TAGS.stage, value: stage.name },
+          { key: STAGE_TAGS.key, value: info.key },
+          { key: STAGE_TAGS.attempt, value: String(info.attempt) },
+          { key: STAGE_TAGS.cmd, value: stage.cmd.join(' && ').slice(0, 5000) },
+        ],
+        ...(datasets.length ? { inputs: { datasets } } : {}),
+      },
+      { git: false },
+    );
+    return run.info.runId;
   }
 
   /** The dataset version a dep is, when a pointer file beside it names exactly this content. */
@@ -161,24 +167,27 @@ export class SdkTracker implements Tracker {
           // A metrics file that is neither JSON nor YAML is still an output; it just has no metrics to log.
         }
       }
-    // Params, metrics and tags in one request: a stage run costs four requests (create, inputs, batch, finish).
+    // Params, metrics and tags with the final status: a stage run costs two requests (create, finish).
     const params = Object.entries(stage.params).map(([key, value]) => ({
       key,
       value: flat(value).slice(0, 6000),
     }));
-    await this.client.logBatch(runId, {
-      params,
-      metrics,
-      tags: [
-        { key: STAGE_TAGS.how, value: end.how },
-        {
-          key: STAGE_TAGS.outs,
-          value: JSON.stringify(end.outs.map((o) => ({ path: o.path, hash: o.hash }))).slice(0, 7900),
-        },
-        ...(end.message ? [{ key: 'mloop.pipeline.error', value: end.message.slice(0, 5000) }] : []),
-      ],
-    });
-    await this.client.finishRun(runId, end.ok ? 'FINISHED' : end.how === 'interrupted' ? 'KILLED' : 'FAILED');
+    await this.client.finishRun(
+      runId,
+      end.ok ? 'FINISHED' : end.how === 'interrupted' ? 'KILLED' : 'FAILED',
+      {
+        params,
+        metrics,
+        tags: [
+          { key: STAGE_TAGS.how, value: end.how },
+          {
+            key: STAGE_TAGS.outs,
+            value: JSON.stringify(end.outs.map((o) => ({ path: o.path, hash: o.hash }))).slice(0, 7900),
+          },
+          ...(end.message ? [{ key: 'mloop.pipeline.error', value: end.message.slice(0, 5000) }] : []),
+        ],
+      },
+    );
   }
 
   async close(ok: boolean, record?: PipelineRunRecord): Promise<void> {

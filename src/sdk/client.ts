@@ -119,13 +119,22 @@ export class MloopClient {
     return decodeRun(await this.#request<RunJson>('GET', `/runs/${seg(runId)}`));
   }
 
+  /** Metric timestamps default to now. */
   updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
-    return this.#request('PATCH', `/runs/${seg(runId)}`, { body: input });
+    const now = Date.now();
+    const metrics = input.metrics?.map((m) => ({ ...m, timestamp: m.timestamp ?? now }));
+    return this.#request('PATCH', `/runs/${seg(runId)}`, {
+      body: { ...input, ...(metrics ? { metrics } : {}) },
+    });
   }
 
-  /** Ends a run: status FINISHED (or the one given) and end time now. */
-  finishRun(runId: string, status: UpdateRunInput['status'] = 'FINISHED'): Promise<RunInfo> {
-    return this.updateRun(runId, { status, endTime: Date.now() });
+  /** Ends a run: status FINISHED (or the one given) and end time now, with a last batch of results if given. */
+  finishRun(
+    runId: string,
+    status: UpdateRunInput['status'] = 'FINISHED',
+    batch: LogBatchInput = {},
+  ): Promise<RunInfo> {
+    return this.updateRun(runId, { ...batch, status, endTime: Date.now() });
   }
 
   async deleteRun(runId: string): Promise<void> {

@@ -61,6 +61,8 @@ export interface CreateRunInput {
   startTime?: number;
   userId?: string;
   tags?: Tag[];
+  /** Dataset and model inputs, recorded with the run in the same request. */
+  inputs?: LogInputsInput;
 }
 
 export interface CreateRunOptions {
@@ -70,7 +72,8 @@ export interface CreateRunOptions {
   cwd?: string;
 }
 
-export interface UpdateRunInput {
+/** With metrics, params or tags, they are logged first (as by `logBatch`), then the run is updated: one request. */
+export interface UpdateRunInput extends LogBatchInput {
   status?: RunStatus;
   endTime?: number;
   runName?: string;

@@ -522,13 +522,26 @@ export const SCHEMAS = {
       startTime: millis('Defaults to now.'),
       userId: str,
       tags: list(ref('Tag')),
+      inputs: {
+        ...ref('LogInputs'),
+        description: "Dataset and model inputs, recorded with the run's creation.",
+      },
     },
     [],
     { closed: true },
   ),
-  UpdateRun: object({ status: { type: 'string', enum: RUN_STATUSES }, endTime: int64, runName: str }, [], {
-    closed: true,
-  }),
+  UpdateRun: object(
+    {
+      status: { type: 'string', enum: RUN_STATUSES },
+      endTime: int64,
+      runName: str,
+      metrics: list(ref('MetricInput'), LIMITS.metricsPerBatch),
+      params: list(ref('Tag'), LIMITS.paramsPerBatch),
+      tags: list(ref('Tag'), LIMITS.tagsPerBatch),
+    },
+    [],
+    { closed: true },
+  ),
   MetricInput: object({ key: str, value: ref('JsonNumber'), timestamp: int64, step: int64 }, [
     'key',
     'value',

@@ -566,12 +566,17 @@ export const OPENAPI: OpenApiDocument = {
         ok: [200, ref('Run')],
         notFound: true,
       }),
-      patch: op('updateRun', 'Update status, end time or name of an active run.', 'runs', {
-        params: [runIdParam],
-        body: 'UpdateRun',
-        ok: [200, ref('RunInfo')],
-        notFound: true,
-      }),
+      patch: op(
+        'updateRun',
+        'Update status, end time or name of an active run; metrics, params and tags given are logged first, as by logBatch (so a run can be finished with its results in one request).',
+        'runs',
+        {
+          params: [runIdParam],
+          body: 'UpdateRun',
+          ok: [200, ref('RunInfo')],
+          notFound: true,
+        },
+      ),
       delete: op('deleteRun', 'Mark a run deleted.', 'runs', {
         params: [runIdParam],
         ok: [204],

@@ -5,7 +5,6 @@ import { type MigrationProvider, Migrator } from 'kysely';
 import { invalid, MloopError } from '../core/errors.js';
 import type { StoreDialect } from './dialect.js';
 import { migrations } from './migrations/index.js';
-import { PostgresStoreDialect } from './postgres/postgres-dialect.js';
 import type { Database } from './schema.js';
 import { SqliteStoreDialect } from './sqlite/sqlite-dialect.js';
 
@@ -16,8 +15,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Parses a store URI: `sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy's rule), or `postgresql://…`. */
-export function dialectFor(uri: string): StoreDialect {
+/**
+ * Parses a store URI: `sqlite:///relative.db`, `sqlite:////absolute.db` (SQLAlchemy's rule), or `postgresql://…`.
+ * The PostgreSQL driver is loaded only for a PostgreSQL store: loading `pg` is a fifth of a local home's start-up.
+ */
+export async function dialectFor(uri: string): Promise<StoreDialect> {
   if (uri.startsWith('sqlite://')) {
     const rest = uri.slice('sqlite://'.length);
     if (!rest.startsWith('/')) throw invalid(`Invalid store URI ${uri}: expected sqlite:///path/to/file.db.`);
@@ -29,6 +31,7 @@ export function dialectFor(uri: string): StoreDialect {
     });
   }
   if (uri.startsWith('postgresql://') || uri.startsWith('postgres://')) {
+    const { PostgresStoreDialect } = await import('./postgres/postgres-dialect.js');
     return new PostgresStoreDialect(uri.replace(/^postgresql\+\w+:/, 'postgresql:'));
   }
   throw invalid(
@@ -38,7 +41,7 @@ export function dialectFor(uri: string): StoreDialect {
 
 /** Opens the metadata store and brings its schema up to date. */
 export async function openStore(uri: string): Promise<Store> {
-  const dialect = dialectFor(uri);
+  const dialect = await dialectFor(uri);
   const db = dialect.createKysely();
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   const migrator = new Migrator({

@@ -1,6 +1,13 @@
 import { type Context, Hono } from 'hono';
 import { invalid } from '../core/errors.js';
-import { oneOf, optionalArray, optionalInt, optionalString, requireString } from '../core/validate.js';
+import {
+  oneOf,
+  optionalArray,
+  optionalInt,
+  optionalString,
+  requireObject,
+  requireString,
+} from '../core/validate.js';
 import { readFields } from '../server/json-body.js';
 import type { Services } from '../server/services.js';
 import { metricJson, pageJson, runJson } from './json.js';
@@ -62,7 +69,11 @@ export function trackingRoutes(services: () => Services): Hono {
   });
 
   api.post('/runs', async (c) => {
-    const b = await readFields(c, ['experimentId', 'runName', 'startTime', 'userId', 'tags']);
+    const b = await readFields(c, ['experimentId', 'runName', 'startTime', 'userId', 'tags', 'inputs']);
+    const inputs =
+      b.inputs === undefined || b.inputs === null
+        ? undefined
+        : nativeInputs(requireObject(b.inputs, 'inputs'), 'inputs.');
     const run = await services().runs.create({
       experimentId:
         b.experimentId === undefined
@@ -72,6 +83,7 @@ export function trackingRoutes(services: () => Services): Hono {
       startTime: optionalInt(b.startTime, 'startTime', { min: 0 }),
       userId: optionalString(b.userId, 'userId', { max: 256 }),
       tags: b.tags,
+      ...(inputs ? { inputs } : {}),
     });
     return c.json(runJson(run), 201);
   });
@@ -101,12 +113,16 @@ export function trackingRoutes(services: () => Services): Hono {
   });
   api.get('/runs/:id', async (c) => c.json(runJson(await services().runs.get(runId(c)))));
   api.patch('/runs/:id', async (c) => {
-    const b = await readFields(c, ['status', 'endTime', 'runName']);
+    const b = await readFields(c, ['status', 'endTime', 'runName', 'metrics', 'params', 'tags'], {
+      maxBytes: LIMITS.batchRequestBytes,
+    });
+    const batch = b.metrics !== undefined || b.params !== undefined || b.tags !== undefined;
     const info = await services().runs.update({
       runId: runId(c),
       status: b.status,
       endTime: optionalInt(b.endTime, 'endTime', { min: 0 }),
       runName: optionalString(b.runName, 'runName', { max: LIMITS.runNameLength }),
+      ...(batch ? { batch: { metrics: b.metrics, params: b.params, tags: b.tags } } : {}),
     });
     return c.json(info);
   });
@@ -126,16 +142,7 @@ export function trackingRoutes(services: () => Services): Hono {
   });
   api.post('/runs/:id/inputs', async (c) => {
     const b = await readFields(c, ['datasets', 'models']);
-    const datasets = optionalArray(b.datasets, 'datasets').map((raw) => {
-      const entry = raw as { tags?: unknown; dataset?: Record<string, unknown> } | null;
-      const d = entry?.dataset;
-      // The service reads MLflow's field names; everything else about the entry it validates itself.
-      return d && typeof d === 'object' ? { ...entry, dataset: { ...d, source_type: d.sourceType } } : raw;
-    });
-    const models = optionalArray(b.models, 'models').map((raw) => {
-      const m = raw as { modelId?: unknown } | null;
-      return m && typeof m === 'object' ? { model_id: m.modelId } : raw;
-    });
+    const { datasets, models } = nativeInputs(b, '');
     await services().runs.logInputs(runId(c), datasets, models);
     return c.body(null, 204);
   });
@@ -157,6 +164,20 @@ export function trackingRoutes(services: () => Services): Hono {
     return c.json(await listRunArtifacts(s.runs, s.artifacts, runId(c), c.req.query('path')));
   });
   return api;
+}
+
+/** Native inputs (`sourceType`, `modelId`) in the field names the service reads; it validates everything else. */
+function nativeInputs(b: Record<string, unknown>, prefix: string) {
+  const datasets = optionalArray(b.datasets, `${prefix}datasets`).map((raw) => {
+    const entry = raw as { tags?: unknown; dataset?: Record<string, unknown> } | null;
+    const d = entry?.dataset;
+    return d && typeof d === 'object' ? { ...entry, dataset: { ...d, source_type: d.sourceType } } : raw;
+  });
+  const models = optionalArray(b.models, `${prefix}models`).map((raw) => {
+    const m = raw as { modelId?: unknown } | null;
+    return m && typeof m === 'object' ? { model_id: m.modelId } : raw;
+  });
+  return { datasets, models };
 }
 
 const runId = (c: Context): string => validateRunId(c.req.param('id'), 'runId');

@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import { invalid, notFound, show } from '../core/errors.js';
 import { newRunId, newUuid, randomRunName } from '../core/ids.js';
 import {
@@ -9,7 +10,7 @@ import {
   requireString,
 } from '../core/validate.js';
 import type { Store } from '../store/open-store.js';
-import type { MetricTable } from '../store/schema.js';
+import type { Database, MetricTable } from '../store/schema.js';
 import type { ExperimentService } from './experiment-service.js';
 import { LIMITS } from './limits.js';
 import { toMetricRow } from './metric-values.js';
@@ -32,6 +33,8 @@ export interface CreateRunInput {
   runName?: unknown;
   startTime?: unknown;
   tags?: unknown;
+  /** Dataset and model inputs, written in the run's creating transaction (the shape `logInputs` takes). */
+  inputs?: { datasets?: unknown; models?: unknown };
 }
 
 export interface LogBatchInput {
@@ -65,6 +68,7 @@ export class RunService {
       tags.find((t) => t.key === TAG.user)?.value ||
       '';
     const startTime = optionalInt(input.startTime, 'start_time', { min: 0 }) ?? Date.now();
+    const inputs = parseInputs(input.inputs?.datasets, input.inputs?.models, 'inputs.');
     const runId = newRunId();
     const row = {
       run_id: runId,
@@ -84,6 +88,7 @@ export class RunService {
         .insertInto('tags')
         .values(dedupeTags(tags).map((t) => ({ run_id: runId, ...t })))
         .execute();
+      await writeInputs(tx, runId, row.experiment_id, inputs);
     });
     return this.get(runId);
   }
@@ -127,11 +132,16 @@ export class RunService {
     return info;
   }
 
+  /**
+   * Changes status, end time or name; with `batch`, first logs its metrics, params and tags, so that a run can be
+   * finished with what it produced in one request. Every field is checked before anything is written.
+   */
   async update(input: {
     runId: unknown;
     status?: unknown;
     endTime?: unknown;
     runName?: unknown;
+    batch?: LogBatchInput;
   }): Promise<RunInfo> {
     const info = await this.getActiveInfo(input.runId);
     const status =
@@ -140,8 +150,9 @@ export class RunService {
         : oneOf(input.status, 'status', RUN_STATUSES);
     const endTime = optionalInt(input.endTime, 'end_time', { min: 0 });
     const runName = optionalString(input.runName, 'run_name', { max: LIMITS.runNameLength });
+    if (input.batch) await this.logBatch(info.runId, input.batch);
     // Nothing to change is not an error (and an UPDATE with an empty SET is not valid SQL).
-    if (!status && endTime === undefined && !runName) return info;
+    if (!status && endTime === undefined && !runName) return input.batch ? this.getInfo(info.runId) : info;
     await this.store.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('runs')
@@ -277,64 +288,10 @@ export class RunService {
 
   async logInputs(runId: unknown, datasets: unknown, models?: unknown): Promise<void> {
     const info = await this.getActiveInfo(runId);
-    const experimentId = Number(info.experimentId);
-    const inputs = optionalArray(datasets, 'datasets').map((raw, i) => {
-      const entry = requireObject(raw, `datasets[${i}]`);
-      const d = requireObject(entry.dataset, `datasets[${i}].dataset`);
-      const f = `datasets[${i}].dataset`;
-      const tags = optionalArray(entry.tags, `datasets[${i}].tags`).map((t, j) => {
-        const tag = requireObject(t, `datasets[${i}].tags[${j}]`);
-        return {
-          key: requireString(tag.key, `datasets[${i}].tags[${j}].key`, { max: LIMITS.inputTagKey }),
-          value: requireString(tag.value ?? '', `datasets[${i}].tags[${j}].value`, {
-            max: LIMITS.inputTagValue,
-            allowEmpty: true,
-          }),
-        };
-      });
-      return {
-        tags,
-        name: requireString(d.name, `${f}.name`, { max: LIMITS.datasetName }),
-        digest: requireString(d.digest, `${f}.digest`, { max: LIMITS.datasetDigest }),
-        source_type: requireString(d.source_type, `${f}.source_type`, { max: 36 }),
-        source: requireString(d.source, `${f}.source`, { max: LIMITS.datasetSource }),
-        schema: optionalString(d.schema, `${f}.schema`, { max: LIMITS.datasetSchema }) ?? null,
-        profile: optionalString(d.profile, `${f}.profile`, { max: LIMITS.datasetProfile }) ?? null,
-      };
-    });
-    const modelIds = optionalArray(models, 'models').map((raw, i) =>
-      requireString(requireObject(raw, `models[${i}]`).model_id, `models[${i}].model_id`, { max: 64 }),
-    );
-    await this.store.db.transaction().execute(async (tx) => {
-      for (const input of inputs) {
-        const { tags, ...dataset } = input;
-        await tx
-          .insertInto('datasets')
-          .values({ dataset_uuid: newUuid(), experiment_id: experimentId, ...dataset })
-          .onConflict((oc) => oc.columns(['experiment_id', 'name', 'digest']).doNothing())
-          .execute();
-        const { dataset_uuid } = await tx
-          .selectFrom('datasets')
-          .select('dataset_uuid')
-          .where('experiment_id', '=', experimentId)
-          .where('name', '=', dataset.name)
-          .where('digest', '=', dataset.digest)
-          .executeTakeFirstOrThrow();
-        const context = tags.find((t) => t.key === 'mlflow.data.context')?.value ?? null;
-        await tx
-          .insertInto('run_inputs')
-          .values({ run_id: info.runId, dataset_uuid, tags: JSON.stringify(tags), context })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-      for (const modelId of modelIds) {
-        await tx
-          .insertInto('run_models')
-          .values({ run_id: info.runId, model_id: modelId, direction: 'input', step: 0 })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
-    });
+    const inputs = parseInputs(datasets, models);
+    await this.store.db
+      .transaction()
+      .execute((tx) => writeInputs(tx, info.runId, Number(info.experimentId), inputs));
   }
 
   async logOutputs(runId: unknown, models: unknown): Promise<void> {
@@ -385,6 +342,87 @@ export class RunService {
     const { runIds, nextPageToken } = await searchRunIds(this.store.db, this.store.dialect, search);
     const runs = await hydrateRuns(this.store.db, runIds);
     return nextPageToken ? { runs, nextPageToken } : { runs };
+  }
+}
+
+interface ParsedInputs {
+  datasets: {
+    tags: Tag[];
+    name: string;
+    digest: string;
+    source_type: string;
+    source: string;
+    schema: string | null;
+    profile: string | null;
+  }[];
+  modelIds: string[];
+}
+
+/** Checks dataset and model inputs (MLflow's field names) before any of them is written. */
+function parseInputs(datasets: unknown, models: unknown, p = ''): ParsedInputs {
+  const parsed = optionalArray(datasets, `${p}datasets`).map((raw, i) => {
+    const entry = requireObject(raw, `${p}datasets[${i}]`);
+    const d = requireObject(entry.dataset, `${p}datasets[${i}].dataset`);
+    const f = `${p}datasets[${i}].dataset`;
+    const tags = optionalArray(entry.tags, `${p}datasets[${i}].tags`).map((t, j) => {
+      const tag = requireObject(t, `${p}datasets[${i}].tags[${j}]`);
+      return {
+        key: requireString(tag.key, `${p}datasets[${i}].tags[${j}].key`, { max: LIMITS.inputTagKey }),
+        value: requireString(tag.value ?? '', `${p}datasets[${i}].tags[${j}].value`, {
+          max: LIMITS.inputTagValue,
+          allowEmpty: true,
+        }),
+      };
+    });
+    return {
+      tags,
+      name: requireString(d.name, `${f}.name`, { max: LIMITS.datasetName }),
+      digest: requireString(d.digest, `${f}.digest`, { max: LIMITS.datasetDigest }),
+      source_type: requireString(d.source_type, `${f}.source_type`, { max: 36 }),
+      source: requireString(d.source, `${f}.source`, { max: LIMITS.datasetSource }),
+      schema: optionalString(d.schema, `${f}.schema`, { max: LIMITS.datasetSchema }) ?? null,
+      profile: optionalString(d.profile, `${f}.profile`, { max: LIMITS.datasetProfile }) ?? null,
+    };
+  });
+  const modelIds = optionalArray(models, `${p}models`).map((raw, i) =>
+    requireString(requireObject(raw, `${p}models[${i}]`).model_id, `${p}models[${i}].model_id`, { max: 64 }),
+  );
+  return { datasets: parsed, modelIds };
+}
+
+async function writeInputs(
+  tx: Transaction<Database>,
+  runId: string,
+  experimentId: number,
+  inputs: ParsedInputs,
+): Promise<void> {
+  for (const input of inputs.datasets) {
+    const { tags, ...dataset } = input;
+    await tx
+      .insertInto('datasets')
+      .values({ dataset_uuid: newUuid(), experiment_id: experimentId, ...dataset })
+      .onConflict((oc) => oc.columns(['experiment_id', 'name', 'digest']).doNothing())
+      .execute();
+    const { dataset_uuid } = await tx
+      .selectFrom('datasets')
+      .select('dataset_uuid')
+      .where('experiment_id', '=', experimentId)
+      .where('name', '=', dataset.name)
+      .where('digest', '=', dataset.digest)
+      .executeTakeFirstOrThrow();
+    const context = tags.find((t) => t.key === 'mlflow.data.context')?.value ?? null;
+    await tx
+      .insertInto('run_inputs')
+      .values({ run_id: runId, dataset_uuid, tags: JSON.stringify(tags), context })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  for (const modelId of inputs.modelIds) {
+    await tx
+      .insertInto('run_models')
+      .values({ run_id: runId, model_id: modelId, direction: 'input', step: 0 })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 }
 

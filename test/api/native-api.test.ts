@@ -178,6 +178,52 @@ for (const backend of STORE_BACKENDS) {
       expect(got.inputs).toEqual({ datasetInputs: [input], modelInputs: [{ modelId: 'm-1' }] });
     });
 
+    it('creates a run with its inputs, and finishes it with its results, in one request each', async () => {
+      const input = {
+        tags: [{ key: 'mlflow.data.context', value: 'pipeline' }],
+        dataset: { name: 'out/a.txt', digest: 'd1', sourceType: 'mloop-stage-output', source: '{}' },
+      };
+      const created = await t.call('POST', `${API}/runs`, {
+        runName: 'stage',
+        tags: [{ key: 'mloop.pipeline.stage', value: 'a' }],
+        inputs: { datasets: [input] },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.inputs).toEqual({ datasetInputs: [input], modelInputs: [] });
+      const runId = created.body.info.runId as string;
+
+      // A bad metric rejects the whole request: neither the batch nor the status is written.
+      const bad = await t.call('PATCH', `${API}/runs/${runId}`, {
+        status: 'FINISHED',
+        params: [{ key: 'lr', value: '0.1' }],
+        metrics: [{ key: 'auc', value: 'high', timestamp: 1 }],
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.message).toMatch(/'metrics\[0\]\.value'/);
+      const untouched = (await t.call('GET', `${API}/runs/${runId}`)).body;
+      expect(untouched.info.status).toBe('RUNNING');
+      expect(untouched.data.params).toEqual([]);
+
+      const finished = await t.call('PATCH', `${API}/runs/${runId}`, {
+        status: 'FINISHED',
+        endTime: 5000,
+        params: [{ key: 'lr', value: '0.1' }],
+        metrics: [{ key: 'auc', value: 0.9, timestamp: 4000 }],
+        tags: [{ key: 'mloop.pipeline.how', value: 'ran' }],
+      });
+      expect(finished).toMatchObject({ status: 200, body: { runId, status: 'FINISHED', endTime: 5000 } });
+      const got = (await t.call('GET', `${API}/runs/${runId}`)).body;
+      expect(got.data.params).toEqual([{ key: 'lr', value: '0.1' }]);
+      expect(got.data.metrics).toMatchObject([{ key: 'auc', value: 0.9 }]);
+      expect(got.data.tags).toContainEqual({ key: 'mloop.pipeline.how', value: 'ran' });
+
+      const badInput = await t.call('POST', `${API}/runs`, {
+        inputs: { datasets: [{ dataset: { name: 'x' } }] },
+      });
+      expect(badInput.status).toBe(400);
+      expect(badInput.body.message).toMatch(/'inputs\.datasets\[0\]\.dataset\.digest'/);
+    });
+
     it("lists a run's artifacts relative to its artifact root", async () => {
       const run = (await t.call('POST', `${API}/runs`, {})).body.info;
       const root = run.artifactUri.slice('mlflow-artifacts:/'.length);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openLocalClient } from '../../src/sdk/local.js';
@@ -27,7 +27,16 @@ describe('mloop repro/status/dag/metrics/params (built CLI, end to end)', () => 
 
   it('has --help with --json on every command, exit 2 on usage and definition errors', async () => {
     const dir = project({ 'mloop.yaml': 'pipeline:\n  stages:\n    a:\n      cmd: x\n      outz: [a]\n' });
-    for (const args of [['repro'], ['run'], ['status'], ['dag'], ['metrics', 'diff'], ['params', 'diff']]) {
+    for (const args of [
+      ['repro'],
+      ['run'],
+      ['status'],
+      ['dag'],
+      ['metrics', 'diff'],
+      ['params', 'diff'],
+      ['plots', 'show'],
+      ['plots', 'diff'],
+    ]) {
       const help = await mloop(dir, [...args, '--help']);
       expect(help.code, args.join(' ')).toBe(0);
       expect(help.stdout, args.join(' ')).toContain('--json');
@@ -238,5 +247,50 @@ describe('mloop repro/status/dag/metrics/params (built CLI, end to end)', () => 
     expect(err).toContain('interrupted stages recorded nothing');
     expect(existsSync(join(dir, 'mloop.lock'))).toBe(false);
     expect(existsSync(join(dir, 'out.txt'))).toBe(false);
+  });
+
+  it('repro SIGKILLed before mloop.lock caught up: the next repro restores the finished stages, runs none twice, and kills the running one', async () => {
+    const marks = join(project({}), 'marks');
+    const dir = project({
+      'mloop.yaml': `pipeline:
+  stages:
+    a:
+      cmd: echo a >> ${marks} && echo a > a.txt
+      outs: [a.txt]
+    b:
+      cmd: echo b >> ${marks} && cat a.txt > b.txt
+      deps: [a.txt]
+      outs: [b.txt]
+    c:
+      cmd: echo c >> ${marks} && while [ ! -e go ]; do sleep 0.05; done && cat b.txt > c.txt && echo c-done >> ${marks}
+      deps: [b.txt]
+      outs: [c.txt]
+`,
+    });
+    const child = spawnMloop(dir, ['repro', '--no-track']);
+    const runs = join(dir, '.mloop/cache/pipeline/runs');
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(marks) && readFileSync(marks, 'utf8').includes('c\n'))) {
+      if (Date.now() > deadline) throw new Error('stage c did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(readdirSync(runs, { recursive: true }).filter((f) => String(f).endsWith('.json'))).toHaveLength(2);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('close', resolve));
+    writeFileSync(join(dir, 'go'), '');
+    // Stage c's process died with repro (it would otherwise see "go" now and finish unrecorded).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(marks, 'utf8')).toBe('a\nb\nc\n');
+
+    const again = await mloop(dir, ['repro', '--no-track', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const status = Object.fromEntries(
+      JSON.parse(again.stdout).stages.map((x: { stage: string; status: string }) => [x.stage, x.status]),
+    );
+    expect(['up-to-date', 'restored']).toContain(status.a);
+    expect(['up-to-date', 'restored']).toContain(status.b);
+    expect(status.c).toBe('ran');
+    expect(readFileSync(marks, 'utf8')).toBe('a\nb\nc\nc\nc-done\n');
+    expect(readFileSync(join(dir, 'c.txt'), 'utf8')).toBe('a\n');
   });
 });

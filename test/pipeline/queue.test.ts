@@ -33,6 +33,15 @@ const until = async (what: string, test: () => boolean, ms = 30_000) => {
   }
 };
 
+/** A process that exited is gone, or a zombie where nothing reaps orphans (PID 1 in a container). */
+const running = (pid: number) => {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
 const runRecords = (cache: string) =>
   existsSync(join(cache, 'pipeline/runs'))
     ? readdirSync(join(cache, 'pipeline/runs'), { recursive: true }).filter((f) =>
@@ -53,7 +62,7 @@ describe('--executor queue: BullMQ workers on a real Redis', () => {
     await redis?.stop();
   });
 
-  it('a worker SIGKILLed mid-stage: the stage is retried on the other worker, and is recorded once, complete', async () => {
+  it('a worker SIGKILLed mid-stage: its stage process dies with it, the stage is retried on the other worker, and is recorded once, complete', async () => {
     const marks = mkdtempSync(join(tmpdir(), 'mloop-marks-'));
     const dir = project({
       'raw.txt': 'raw\n',
@@ -66,7 +75,8 @@ describe('--executor queue: BullMQ workers on a real Redis', () => {
     slow:
       cmd: >-
         echo start >> ${marks}/attempts.log && cat data.txt > out.txt && echo half-written >> out.txt &&
-        sleep 4 && echo complete >> out.txt
+        { sleep 4 & echo $! >> ${marks}/pids; wait $!; } && echo complete >> out.txt &&
+        echo finished >> ${marks}/attempts.log
       deps: [data.txt]
       outs: [out.txt]
 `,
@@ -86,10 +96,14 @@ describe('--executor queue: BullMQ workers on a real Redis', () => {
       '--no-track',
       '--json',
     ]);
-    await until('the slow stage to start', () => existsSync(join(marks, 'attempts.log')));
+    await until('the slow stage to start', () => existsSync(join(marks, 'pids')));
     const victim = workers.find((w) => w.out().includes('slow: running'))!;
     const survivor = workers.find((w) => w !== victim)!;
+    const stagePid = Number(readFileSync(join(marks, 'pids'), 'utf8'));
+    expect(running(stagePid)).toBe(true);
     victim.child.kill('SIGKILL');
+    // The stage's process goes with its worker, long before its 4 s sleep would have ended.
+    await until("the killed worker's stage process to end", () => !running(stagePid), 2000);
 
     const result = await coordinator;
     expect(result.code, result.stderr).toBe(0);
@@ -98,8 +112,9 @@ describe('--executor queue: BullMQ workers on a real Redis', () => {
       ['prep', 'ran'],
       ['slow', 'ran'],
     ]);
-    // Two starts: the killed one and the retry on the surviving worker.
-    expect(readFileSync(join(marks, 'attempts.log'), 'utf8')).toBe('start\nstart\n');
+    // Two starts, the killed one and the retry on the surviving worker, and one finish: the killed attempt did not
+    // run on to the end unseen.
+    expect(readFileSync(join(marks, 'attempts.log'), 'utf8')).toBe('start\nstart\nfinished\n');
     expect(survivor.out()).toMatch(/slow: done/);
     // The working tree and the lock hold the complete output, recorded once.
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('raw\nprepped\nhalf-written\ncomplete\n');
