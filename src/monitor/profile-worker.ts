@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
+import type { StoreDialect } from '../store/dialect.js';
 import { dialectFor } from '../store/open-store.js';
 import type { Database, MonitorPredictionTable } from '../store/schema.js';
 import { insertPredictions } from './prediction-insert.js';
@@ -14,13 +15,13 @@ type Message =
   | { id: number; insert: { uri: string; rows: MonitorPredictionTable[] } }
   | { id: number; close: true };
 
-let store: { uri: string; db: Kysely<Database>; dialect: ReturnType<typeof dialectFor> } | undefined;
+let store: { uri: string; db: Kysely<Database>; dialect: StoreDialect } | undefined;
 
 async function handle(msg: Message): Promise<unknown> {
   if ('job' in msg) return profileWindow(msg.job);
   if ('insert' in msg) {
     if (!store || store.uri !== msg.insert.uri) {
-      const dialect = dialectFor(msg.insert.uri);
+      const dialect = await dialectFor(msg.insert.uri);
       store = { uri: msg.insert.uri, db: dialect.createKysely(), dialect };
     }
     await store.db.executeQuery(insertPredictions(store.dialect.name, msg.insert.rows));
