@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { SQLITE_CACHE_KIB } from '../../src/store/sqlite/sqlite-dialect.js';
 import type { BackendName } from './args.js';
 
 /** PostgreSQL array type of a column, for `unnest($n::type[])`; SQLite ignores it. */
@@ -39,7 +40,7 @@ export function openRawDb(uri: string, opts: RawDbOptions = {}): RawDb {
  * 32,766 bound values SQLite allows in one statement). */
 const ROWS_PER_INSERT = 200;
 
-/** better-sqlite3 with the same pragmas mloop's SQLite dialect sets: WAL, synchronous=normal. */
+/** better-sqlite3 with the same pragmas mloop's SQLite dialect sets: WAL, synchronous=normal, its page cache size. */
 class SqliteRawDb implements RawDb {
   readonly name = 'sqlite' as const;
   readonly #db: BetterSqlite3.Database;
@@ -51,6 +52,7 @@ class SqliteRawDb implements RawDb {
     this.#db.pragma('busy_timeout = 10000');
     this.#db.pragma('synchronous = normal');
     this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     if (bulkLoad) {
       this.#db.pragma(`cache_size = -${512 * 1024}`);
       this.#db.pragma('foreign_keys = OFF');

@@ -132,7 +132,8 @@ for (const backend of STORE_BACKENDS) {
         metrics: [
           { key: 'loss', value: 0.2, timestamp: 30, step: 2 },
           { key: 'loss', value: 0.1, timestamp: 40, step: 3 },
-          { key: 'new', value: 1, timestamp: 40, step: 3 },
+          { key: 'new', value: 0.1 + 0.2, timestamp: 40, step: 3 },
+          { key: 'nan', value: 'NaN', timestamp: 40, step: 3 },
         ],
       });
       const after = await history.history({ runId: RUN_A, key: 'loss' });
@@ -141,7 +142,9 @@ for (const backend of STORE_BACKENDS) {
       expect(run.data.metrics).toEqual([
         { key: 'acc', value: DBL_MAX, timestamp: 10, step: 0 },
         { key: 'loss', value: 0.1, timestamp: 40, step: 3 },
-        { key: 'new', value: 1, timestamp: 40, step: 3 },
+        { key: 'nan', value: Number.NaN, timestamp: 40, step: 3 },
+        // Run data is read back through the databases' JSON rendering: doubles must survive it exactly.
+        { key: 'new', value: 0.30000000000000004, timestamp: 40, step: 3 },
       ]);
     });
 

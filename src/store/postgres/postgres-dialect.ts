@@ -69,6 +69,8 @@ export class PostgresStoreDialect implements StoreDialect {
   readonly serialType = 'serial' as const;
   readonly ilike = 'ilike' as const;
   readonly likeIsCaseSensitive = true;
+  readonly jsonArray = 'json_build_array' as const;
+  readonly jsonArrayAgg = 'json_agg' as const;
   readonly lockForUpdate = true;
   readonly #pool: pg.Pool;
   #kysely?: Kysely<Database>;

@@ -2,6 +2,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect as KyselySqliteDialect } from 'kysely';
 import { latestPerKey, type StoreDialect } from '../dialect.js';
 import type { Database, MetricTable } from '../schema.js';
+import { cachingDatabase } from './statement-cache.js';
+
+/** SQLite page cache of the server's connection, in KiB. */
+export const SQLITE_CACHE_KIB = 64 * 1024;
 
 /** Rows per multi-row INSERT on the ingest path (5 bound values each, far below SQLite's 32,766 limit). */
 const POINTS_PER_INSERT = 200;
@@ -23,6 +27,8 @@ export class SqliteStoreDialect implements StoreDialect {
   readonly serialType = 'integer' as const;
   readonly ilike = 'like' as const;
   readonly likeIsCaseSensitive = true;
+  readonly jsonArray = 'json_array' as const;
+  readonly jsonArrayAgg = 'json_group_array' as const;
   readonly lockForUpdate = false;
   readonly #db: BetterSqlite3.Database;
   #kysely?: Kysely<Database>;
@@ -41,12 +47,18 @@ export class SqliteStoreDialect implements StoreDialect {
     this.#db.pragma('busy_timeout = 10000');
     this.#db.pragma(`synchronous = ${opts.synchronous ?? 'normal'}`);
     this.#db.pragma('foreign_keys = ON');
+    // SQLite's default page cache is 2 MiB: a search over 100,000 runs touches more pages than that, so every query
+    // re-read its pages from the OS (28 ms of CPU per benchmark search, 19 ms with this cache). 64 MiB is an upper
+    // bound, allocated only as pages are read.
+    this.#db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     // MLflow's LIKE is case-sensitive; ILIKE is lowered on both sides by the search compiler.
     this.#db.pragma('case_sensitive_like = ON');
   }
 
   createKysely(): Kysely<Database> {
-    this.#kysely ??= new Kysely<Database>({ dialect: new KyselySqliteDialect({ database: this.#db }) });
+    this.#kysely ??= new Kysely<Database>({
+      dialect: new KyselySqliteDialect({ database: cachingDatabase(this.#db) }),
+    });
     return this.#kysely;
   }
 
