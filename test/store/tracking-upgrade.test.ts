@@ -1,5 +1,6 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StoreDialect } from '../../src/store/dialect.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { dialectFor, openStore, type Store } from '../../src/store/open-store.js';
 import { ExperimentService } from '../../src/tracking/experiment-service.js';
@@ -9,13 +10,17 @@ import { STORE_BACKENDS } from '../support/stores.js';
 
 const DBL_MAX = 1.7976931348623157e308;
 
+/** The migrations an mloop release before 009 shipped. */
+function before009(dialect: StoreDialect) {
+  return Object.fromEntries(Object.entries(migrations(dialect)).filter(([name]) => name < '009'));
+}
+
 /** A store at the schema before 009 (points in `metrics`, keyed by run id and key strings), as an older mloop left it. */
 async function createAtPreviousSchema(uri: string): Promise<void> {
   const dialect = dialectFor(uri);
   const db = dialect.createKysely();
   try {
-    const all = migrations(dialect);
-    delete all['009-metric-series'];
+    const all = before009(dialect);
     const migrator = new Migrator({
       db,
       provider: { getMigrations: async () => all },
@@ -80,6 +85,14 @@ async function createAtPreviousSchema(uri: string): Promise<void> {
       ])
       .execute();
     await raw
+      .insertInto('params')
+      .values([
+        { run_id: RUN_A, key: 'lr', value: '0.1' },
+        { run_id: RUN_A, key: 'depth', value: '3' },
+        { run_id: RUN_B, key: 'lr', value: '0.2' },
+      ])
+      .execute();
+    await raw
       .insertInto('latest_metrics')
       .values([
         point(RUN_A, 'loss', 2, 30, 0.2),
@@ -101,7 +114,7 @@ afterEach(async () => {
 });
 
 for (const backend of STORE_BACKENDS) {
-  describe(`009-metric-series upgrade on ${backend.name}`, () => {
+  describe(`009-metric-series and 010-cluster-run-values upgrade on ${backend.name}`, () => {
     it('moves every point of an existing store into metric_points, unchanged through the API', async () => {
       const uri = await backend.uri();
       await createAtPreviousSchema(uri);
@@ -126,6 +139,20 @@ for (const backend of STORE_BACKENDS) {
       const tables = await sql<{ n: number }>`select count(*) as n from metric_points`.execute(store.db);
       expect(Number(tables.rows[0]!.n)).toBe(6);
       await expect(sql`select 1 from metrics`.execute(store.db)).rejects.toThrow();
+      if (backend.name === 'sqlite') {
+        // 010: params and latest_metrics clustered on (run_id, key), their search indexes recreated.
+        const ddl = await sql<{ name: string; sql: string }>`
+          select name, sql from sqlite_master where tbl_name in ('params', 'latest_metrics') and sql is not null
+          order by name`.execute(store.db);
+        expect(ddl.rows.map((r) => r.name)).toEqual([
+          'latest_metrics',
+          'latest_metrics_key_value_idx',
+          'params',
+          'params_key_value_idx',
+        ]);
+        for (const r of ddl.rows.filter((r) => !r.name.endsWith('_idx')))
+          expect(r.sql).toMatch(/without rowid$/i);
+      }
 
       // Logging continues on the migrated series: a repeated point is dropped, a new one appended.
       await runs.logBatch(RUN_A, {
@@ -139,6 +166,22 @@ for (const backend of STORE_BACKENDS) {
       const after = await history.history({ runId: RUN_A, key: 'loss' });
       expect(after.metrics.map((m) => m.step)).toEqual([0, 1, 1, 2, 3]);
       const run = await runs.get(RUN_A);
+      expect(run.data.params).toEqual([
+        { key: 'depth', value: '3' },
+        { key: 'lr', value: '0.1' },
+      ]);
+      expect((await runs.get(RUN_B)).data.params).toEqual([{ key: 'lr', value: '0.2' }]);
+      await expect(runs.logParam(RUN_B, 'lr', '0.3')).rejects.toMatchObject({
+        code: 'INVALID_PARAMETER_VALUE',
+      });
+      await runs.logParam(RUN_B, 'seed', '7');
+      expect((await runs.get(RUN_B)).data.params.map((p) => p.key)).toEqual(['lr', 'seed']);
+      const search = await runs.search({
+        experimentIds: [run.info.experimentId],
+        filter: "params.lr = '0.1' and metrics.loss < 0.5",
+        orderBy: ['metrics.loss ASC'],
+      });
+      expect(search.runs.map((r) => r.info.runId)).toEqual([RUN_A]);
       expect(run.data.metrics).toEqual([
         { key: 'acc', value: DBL_MAX, timestamp: 10, step: 0 },
         { key: 'loss', value: 0.1, timestamp: 40, step: 3 },
@@ -152,8 +195,7 @@ for (const backend of STORE_BACKENDS) {
       const uri = await backend.uri();
       const dialect = dialectFor(uri);
       const db = dialect.createKysely();
-      const all = migrations(dialect);
-      delete all['009-metric-series'];
+      const all = before009(dialect);
       await new Migrator({
         db,
         provider: { getMigrations: async () => all },
