@@ -68,7 +68,7 @@ function batchRows(seriesIds: readonly number[], seq: number): unknown[][] {
  * Points per second of the raw bulk insert of BASELINE_BATCHES batches into runs unknown to mloop. Their series
  * (run, key → id) are created before the clock starts; mloop resolves its own inside every request.
  */
-async function rawInsertRate(raw: RawDb): Promise<number> {
+async function rawInsertRate(raw: RawDb): Promise<{ rate: number; cpuSeconds: number }> {
   const perClient = BASELINE_BATCHES / CLIENTS;
   const runIds = Array.from({ length: CLIENTS }, () => hexId(Math.random));
   await raw.insert(
@@ -90,12 +90,17 @@ async function rawInsertRate(raw: RawDb): Promise<number> {
     }),
   );
   const started = now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     work.map(async (batches) => {
       for (const rows of batches) await raw.insert('metric_points', POINT_COLUMNS, rows);
     }),
   );
-  return (BASELINE_BATCHES * BATCH) / ((now() - started) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rate: (BASELINE_BATCHES * BATCH) / ((now() - started) / 1000),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
 interface Drive {
@@ -154,7 +159,9 @@ async function run(
     }
 
     log(`  raw insert baseline (${BASELINE_BATCHES * BATCH} rows) …`);
-    const rawRate = await rawInsertRate(raw);
+    const { rate: rawRate, cpuSeconds: rawCpu } = await rawInsertRate(raw);
+    // SQLite's raw insert runs in this process, so its CPU per row compares with the server's CPU per point.
+    const rawCpuPerRow = backend === 'sqlite' ? (rawCpu * 1e6) / (BASELINE_BATCHES * BATCH) : undefined;
 
     const seqs = runIds.map(() => 0);
     log(`  warm-up ${WARMUP_SECONDS}s, then ${args.seconds}s measured, ${CLIENTS} clients …`);
@@ -194,9 +201,12 @@ async function run(
         metric: 'server CPU per point',
         value: (serverCpu * 1e6) / measured.points,
         unit: 'µs',
+        ...(rawCpuPerRow === undefined
+          ? {}
+          : { baseline: rawCpuPerRow, ratio: rawCpuPerRow / ((serverCpu * 1e6) / measured.points) }),
         note:
           backend === 'sqlite'
-            ? 'user+system time of the mloop process (SQLite runs in it), /proc; less sensitive than wall time to other load on the machine'
+            ? 'user+system time of the mloop process (SQLite runs in it), /proc; less sensitive than wall time to other load on the machine. Baseline: CPU time of the raw insert per row (this process); ratio = baseline ÷ mloop, the throughput ratio both would reach with a core each to themselves'
             : 'user+system time of the mloop process only; PostgreSQL backends work in their own processes',
       },
       { bench: 'ingest', backend, metric: 'log-batch request p50', value: latency.p50, unit: 'ms' },
