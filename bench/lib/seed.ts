@@ -18,14 +18,6 @@ const RUN_COLUMNS: Column[] = [
   ['artifact_uri', 'text'],
   ['deleted_time', 'int8'],
 ];
-export const METRIC_COLUMNS: Column[] = [
-  ['run_id', 'text'],
-  ['key', 'text'],
-  ['value', 'float8'],
-  ['timestamp', 'int8'],
-  ['step', 'int8'],
-  ['is_nan', 'int4'],
-];
 
 const CHUNK = 20_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -44,7 +36,7 @@ export interface SeedResult {
 /**
  * Seeds `runs` finished runs into one new experiment, straight into the tables mloop's migration created (openStore
  * runs it). Per run: a distinct start_time, 10 params p1..p10 each 'a', 'b' or 'c' (uniform), 10 metrics m1..m10
- * uniform in [0, 1) (one point each, in `metrics` and in `latest_metrics`), and the mlflow.runName and mlflow.user
+ * uniform in [0, 1) (one point each, in `metric_points` and in `latest_metrics`), and the mlflow.runName and mlflow.user
  * tags. Runs come from the benchmark (a fixed PRNG); params and metrics are generated inside the database with its
  * own random(), one INSERT … SELECT per table, so that seeding 3 million rows takes seconds rather than minutes.
  */
@@ -67,7 +59,14 @@ export async function seedSearchRuns(uri: string, runs: number): Promise<SeedRes
       random,
     );
     // Secondary indexes are rebuilt once after the load (the migration's own DDL, read back from the catalog).
-    const indexes = await secondaryIndexes(raw, ['runs', 'params', 'tags', 'metrics', 'latest_metrics']);
+    const indexes = await secondaryIndexes(raw, [
+      'runs',
+      'params',
+      'tags',
+      'metric_series',
+      'metric_points',
+      'latest_metrics',
+    ]);
     for (const index of indexes) await raw.query(`DROP INDEX ${index.name}`);
     for (let first = 0; first < runs; first += CHUNK) {
       const rows: unknown[][] = [];
@@ -102,14 +101,21 @@ export async function seedSearchRuns(uri: string, runs: number): Promise<SeedRes
       id,
     );
     await raw.query(
-      `INSERT INTO metrics (run_id, key, value, "timestamp", step, is_nan) ${keys(SEARCH_METRICS)}
-       SELECT r.run_id, 'm' || k.n, ${uniform}, r.start_time + 400, 0, 0 ${ofExperiment}`,
+      `INSERT INTO metric_series (run_id, key) ${keys(SEARCH_METRICS)}
+       SELECT r.run_id, 'm' || k.n ${ofExperiment}`,
+      id,
+    );
+    const seriesOfExperiment = `FROM metric_series s JOIN runs r ON r.run_id = s.run_id WHERE r.experiment_id = ?`;
+    await raw.query(
+      `INSERT INTO metric_points (series_id, step, "timestamp", value, is_nan)
+       SELECT s.series_id, 0, r.start_time + 400, ${uniform}, 0 ${seriesOfExperiment}`,
       id,
     );
     await raw.query(
       `INSERT INTO latest_metrics (run_id, key, value, "timestamp", step, is_nan)
-       SELECT m.run_id, m.key, m.value, m."timestamp", m.step, m.is_nan FROM metrics m
-       JOIN runs r ON r.run_id = m.run_id WHERE r.experiment_id = ?`,
+       SELECT s.run_id, s.key, p.value, p."timestamp", p.step, p.is_nan
+       FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
+       JOIN runs r ON r.run_id = s.run_id WHERE r.experiment_id = ?`,
       id,
     );
     await raw.query(

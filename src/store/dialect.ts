@@ -14,6 +14,10 @@ export interface StoreDialect {
   readonly ilike: 'like' | 'ilike';
   /** Whether LIKE is case-sensitive by default (SQLite's is not, so `pragma case_sensitive_like` is set on). */
   readonly likeIsCaseSensitive: boolean;
+  /** SQL function building a JSON array from its arguments. */
+  readonly jsonArray: 'json_array' | 'json_build_array';
+  /** SQL aggregate collecting values into a JSON array (with an `ORDER BY` inside the call on both). */
+  readonly jsonArrayAgg: 'json_group_array' | 'json_agg';
   /** Whether `SELECT … FOR UPDATE` exists; SQLite needs none because its one connection serializes writers. */
   readonly lockForUpdate: boolean;
   createKysely(): Kysely<Database>;

@@ -37,12 +37,28 @@ export interface RunKeyValueTable extends KeyValueTable {
   run_id: string;
 }
 
+/** A `latest_metrics` row, and a metric point as the ingest path receives it (before its series id is known). */
 export interface MetricTable {
   run_id: string;
   key: string;
   value: number;
   timestamp: number;
   step: number;
+  is_nan: number;
+}
+
+/** One metric of one run; its points live in `metric_points` under this integer id. */
+export interface MetricSeriesTable {
+  series_id: Generated<number>;
+  run_id: string;
+  key: string;
+}
+
+export interface MetricPointTable {
+  series_id: number;
+  step: number;
+  timestamp: number;
+  value: number;
   is_nan: number;
 }
 
@@ -319,7 +335,8 @@ export interface Database {
   runs: RunTable;
   params: RunKeyValueTable;
   tags: RunKeyValueTable;
-  metrics: MetricTable;
+  metric_series: MetricSeriesTable;
+  metric_points: MetricPointTable;
   latest_metrics: MetricTable;
   datasets: DatasetTable;
   run_inputs: RunInputTable;

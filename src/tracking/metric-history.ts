@@ -27,11 +27,12 @@ export class MetricHistoryService {
       max: LIMITS.metricHistoryMaxResults,
     });
     const offset = decodePageToken(optionalString(input.pageToken, 'page_token'));
+    const seriesId = await this.seriesId(info.runId, key);
+    if (seriesId === undefined) return { metrics: [] };
     let query = this.store.db
-      .selectFrom('metrics')
-      .select(['key', 'value', 'timestamp', 'step', 'is_nan'])
-      .where('run_id', '=', info.runId)
-      .where('key', '=', key)
+      .selectFrom('metric_points')
+      .select(['value', 'timestamp', 'step', 'is_nan'])
+      .where('series_id', '=', seriesId)
       .orderBy('step')
       .orderBy('timestamp')
       .orderBy('value');
@@ -39,7 +40,7 @@ export class MetricHistoryService {
     const rows = await query.execute();
     const page = maxResults !== undefined ? rows.slice(0, maxResults) : rows;
     const metrics = page.map((r) => ({
-      key: r.key,
+      key,
       value: storedValue(r),
       timestamp: r.timestamp,
       step: r.step,
@@ -47,6 +48,17 @@ export class MetricHistoryService {
     return maxResults !== undefined && rows.length > maxResults
       ? { metrics, nextPageToken: encodePageToken(offset + maxResults) }
       : { metrics };
+  }
+
+  /** The integer id a run's metric is stored under; none until the first point of it is logged. */
+  private async seriesId(runId: string, key: string): Promise<number | undefined> {
+    const row = await this.store.db
+      .selectFrom('metric_series')
+      .select('series_id')
+      .where('run_id', '=', runId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row?.series_id;
   }
 
   /**
@@ -81,19 +93,20 @@ export class MetricHistoryService {
     const out: (Metric & { runId: string })[] = [];
     for (const runId of runIds) {
       await this.runs.getInfo(runId);
-      const chosen = await this.sampledSteps(runId, key, maxResults, startStep, endStep);
+      const seriesId = await this.seriesId(runId, key);
+      if (seriesId === undefined) continue;
+      const chosen = await this.sampledSteps(seriesId, maxResults, startStep, endStep);
       for (let i = 0; i < chosen.length; i += 1000) {
         const rows = await this.store.db
-          .selectFrom('metrics')
-          .select(['key', 'value', 'timestamp', 'step', 'is_nan'])
-          .where('run_id', '=', runId)
-          .where('key', '=', key)
+          .selectFrom('metric_points')
+          .select(['value', 'timestamp', 'step', 'is_nan'])
+          .where('series_id', '=', seriesId)
           .where('step', 'in', chosen.slice(i, i + 1000))
           .orderBy('step')
           .orderBy('timestamp')
           .execute();
         for (const r of rows)
-          out.push({ runId, key: r.key, value: storedValue(r), timestamp: r.timestamp, step: r.step });
+          out.push({ runId, key, value: storedValue(r), timestamp: r.timestamp, step: r.step });
       }
     }
     return out;
@@ -107,14 +120,13 @@ export class MetricHistoryService {
    * usual 0, 1, 2, … or 0, 10, 20, …) the result is the same steps MLflow picks; first and last are always kept.
    */
   private async sampledSteps(
-    runId: string,
-    key: string,
+    seriesId: number,
     max: number,
     startStep: number | undefined,
     endStep: number | undefined,
   ): Promise<number[]> {
     const series = () => {
-      let q = this.store.db.selectFrom('metrics').where('run_id', '=', runId).where('key', '=', key);
+      let q = this.store.db.selectFrom('metric_points').where('series_id', '=', seriesId);
       if (startStep !== undefined && endStep !== undefined)
         q = q.where('step', '>=', startStep).where('step', '<=', endStep);
       return q;
@@ -134,8 +146,8 @@ export class MetricHistoryService {
     for (let i = 0; i < targets.length; i += 1000) {
       const values = targets.slice(i, i + 1000).map((t) => sql`(cast(${t} as bigint))`);
       const { rows } = await sql<{ step: number | string }>`
-        select (select min(m.step) from metrics m
-                where m.run_id = ${runId} and m.key = ${key} and m.step >= t.column1) as step
+        select (select min(m.step) from metric_points m
+                where m.series_id = ${seriesId} and m.step >= t.column1) as step
         from (values ${sql.join(values)}) as t`.execute(this.store.db);
       for (const r of rows) found.add(Number(r.step));
     }

@@ -95,7 +95,7 @@ export class RunService {
 
   async get(runId: unknown): Promise<Run> {
     const id = validateRunId(runId);
-    const [run] = await hydrateRuns(this.store.db, [id]);
+    const [run] = await hydrateRuns(this.store, [id]);
     if (!run) throw notFound(`Run with id=${id} not found`);
     return run;
   }
@@ -340,7 +340,7 @@ export class RunService {
     };
     if (experimentIds.length === 0) return { runs: [] };
     const { runIds, nextPageToken } = await searchRunIds(this.store.db, this.store.dialect, search);
-    const runs = await hydrateRuns(this.store.db, runIds);
+    const runs = await hydrateRuns(this.store, runIds);
     return nextPageToken ? { runs, nextPageToken } : { runs };
   }
 }

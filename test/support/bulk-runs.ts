@@ -58,7 +58,24 @@ export async function insertRuns(
       await tx.insertInto('runs').values(runs).execute();
       await tx.insertInto('params').values(params).execute();
       await tx.insertInto('tags').values(tags).execute();
-      await tx.insertInto('metrics').values(metrics).execute();
+      const series = await tx
+        .insertInto('metric_series')
+        .values(metrics.map((m) => ({ run_id: m.run_id, key: m.key })))
+        .returning(['series_id', 'run_id', 'key'])
+        .execute();
+      const seriesId = new Map(series.map((s) => [`${s.run_id}/${s.key}`, s.series_id]));
+      await tx
+        .insertInto('metric_points')
+        .values(
+          metrics.map((m) => ({
+            series_id: seriesId.get(`${m.run_id}/${m.key}`)!,
+            step: m.step,
+            timestamp: m.timestamp,
+            value: m.value,
+            is_nan: m.is_nan,
+          })),
+        )
+        .execute();
       await tx.insertInto('latest_metrics').values(metrics).execute();
     }
   });

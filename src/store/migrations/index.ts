@@ -7,6 +7,8 @@ import { servingMigration } from './004-serving.js';
 import { authMigration } from './005-auth.js';
 import { monitoringMigration } from './006-monitoring.js';
 import { loopMigration } from './008-loop.js';
+import { metricSeriesMigration } from './009-metric-series.js';
+import { clusterRunValuesMigration } from './010-cluster-run-values.js';
 
 /**
  * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
@@ -20,5 +22,7 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '003-data': dataMigration(),
     '008-loop': loopMigration(),
     '006-monitoring': monitoringMigration(),
+    '009-metric-series': metricSeriesMigration(dialect),
+    '010-cluster-run-values': clusterRunValuesMigration(dialect),
   };
 }

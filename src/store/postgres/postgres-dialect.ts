@@ -13,9 +13,16 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-const INSERT_METRICS = `
-  INSERT INTO metrics (run_id, key, value, "timestamp", step, is_nan)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[], $5::int8[], $6::int4[])
+const ADD_SERIES = `
+  INSERT INTO metric_series (run_id, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`;
+
+const FIND_SERIES = `
+  SELECT s.series_id, s.run_id, s.key FROM metric_series s
+  JOIN unnest($1::text[], $2::text[]) AS b (run_id, key) ON s.run_id = b.run_id AND s.key = b.key`;
+
+const INSERT_POINTS = `
+  INSERT INTO metric_points (series_id, step, "timestamp", value, is_nan)
+  SELECT * FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::float8[], $5::int4[])
   ON CONFLICT DO NOTHING`;
 
 const UPSERT_LATEST = `
@@ -25,7 +32,7 @@ const UPSERT_LATEST = `
     step = excluded.step, is_nan = excluded.is_nan
   WHERE (excluded.step, excluded."timestamp", excluded.value) > (l.step, l."timestamp", l.value)`;
 
-function columns(rows: readonly MetricTable[]): unknown[][] {
+function latestColumns(rows: readonly MetricTable[]): unknown[][] {
   return [
     rows.map((r) => r.run_id),
     rows.map((r) => r.key),
@@ -36,11 +43,43 @@ function columns(rows: readonly MetricTable[]): unknown[][] {
   ];
 }
 
+/**
+ * The points as five array literals: numbers need no quoting or escaping, so one join a column replaces pg's
+ * generic per-element array serialization (which quoted and regex-escaped each of the 5,000 values of a batch).
+ * JavaScript's number-to-string is exact for doubles and plain digits for the integer columns, both of which
+ * PostgreSQL's float8 and int8 input read back unchanged.
+ */
+function pointColumns(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): string[] {
+  const n = rows.length;
+  const series = new Array<number>(n);
+  const steps = new Array<number>(n);
+  const times = new Array<number>(n);
+  const values = new Array<number>(n);
+  const nans = new Array<number>(n);
+  let runId: string | undefined;
+  let perRun = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    if (r.run_id !== runId) {
+      runId = r.run_id;
+      perRun = ids.get(runId)!;
+    }
+    series[i] = perRun.get(r.key)!;
+    steps[i] = r.step;
+    times[i] = r.timestamp;
+    values[i] = r.value;
+    nans[i] = r.is_nan;
+  }
+  return [series, steps, times, values, nans].map((column) => `{${column.join(',')}}`);
+}
+
 export class PostgresStoreDialect implements StoreDialect {
   readonly name = 'postgres' as const;
   readonly serialType = 'serial' as const;
   readonly ilike = 'ilike' as const;
   readonly likeIsCaseSensitive = true;
+  readonly jsonArray = 'json_build_array' as const;
+  readonly jsonArrayAgg = 'json_agg' as const;
   readonly lockForUpdate = true;
   readonly #pool: pg.Pool;
   #kysely?: Kysely<Database>;
@@ -74,8 +113,21 @@ export class PostgresStoreDialect implements StoreDialect {
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query(INSERT_METRICS, columns(rows));
-      await client.query(UPSERT_LATEST, columns(latest));
+      const pairs = [latest.map((r) => r.run_id), latest.map((r) => r.key)];
+      let found = await client.query<{ series_id: number; run_id: string; key: string }>(FIND_SERIES, pairs);
+      if (found.rows.length < latest.length) {
+        // Waits for a concurrent transaction creating the same series, then sees its row (READ COMMITTED).
+        await client.query(ADD_SERIES, pairs);
+        found = await client.query(FIND_SERIES, pairs);
+      }
+      const ids = new Map<string, Map<string, number>>();
+      for (const s of found.rows) {
+        const perRun = ids.get(s.run_id) ?? new Map<string, number>();
+        perRun.set(s.key, s.series_id);
+        ids.set(s.run_id, perRun);
+      }
+      await client.query(INSERT_POINTS, pointColumns(rows, ids));
+      await client.query(UPSERT_LATEST, latestColumns(latest));
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

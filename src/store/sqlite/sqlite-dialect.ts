@@ -2,40 +2,19 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect as KyselySqliteDialect } from 'kysely';
 import { latestPerKey, type StoreDialect } from '../dialect.js';
 import type { Database, MetricTable } from '../schema.js';
+import { cachingDatabase } from './statement-cache.js';
+
+/** SQLite page cache of the server's connection, in KiB. */
+export const SQLITE_CACHE_KIB = 64 * 1024;
+
+/** Rows per multi-row INSERT on the ingest path (5 bound values each, far below SQLite's 32,766 limit). */
+const POINTS_PER_INSERT = 200;
 
 export interface SqliteOptions {
   /** File path, or ':memory:'. */
   path: string;
   /** `normal` survives a process crash (kill -9); `full` also survives power loss, at an fsync per commit. */
   synchronous?: 'normal' | 'full';
-}
-
-/** Distinct SQL texts kept prepared; `IN (?, ?, …)` lists of every length make the set of texts open-ended. */
-const STATEMENT_CACHE_SIZE = 256;
-
-/**
- * Kysely prepares every statement it runs, and preparing costs more than running most of ours (a tracked stage's
- * few inserts spent more time in `prepare` than in SQLite). The same text gets the same statement back, least
- * recently used first out; a statement still iterating a stream is never handed out twice.
- */
-function cachingStatements(db: BetterSqlite3.Database) {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => db.close(),
-    prepare(sql: string): BetterSqlite3.Statement {
-      const known = cache.get(sql);
-      if (known && !known.busy) {
-        cache.delete(sql);
-        cache.set(sql, known);
-        return known;
-      }
-      const stmt = db.prepare(sql);
-      if (known) return stmt;
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      cache.set(sql, stmt);
-      return stmt;
-    },
-  };
 }
 
 /**
@@ -48,11 +27,19 @@ export class SqliteStoreDialect implements StoreDialect {
   readonly serialType = 'integer' as const;
   readonly ilike = 'like' as const;
   readonly likeIsCaseSensitive = true;
+  readonly jsonArray = 'json_array' as const;
+  readonly jsonArrayAgg = 'json_group_array' as const;
   readonly lockForUpdate = false;
   readonly #db: BetterSqlite3.Database;
   #kysely?: Kysely<Database>;
-  #insertMetric?: BetterSqlite3.Statement;
-  #upsertLatest?: BetterSqlite3.Statement;
+  readonly #statements: {
+    upsertLatest?: BetterSqlite3.Statement;
+    findSeries?: BetterSqlite3.Statement;
+    addSeries?: BetterSqlite3.Statement;
+    insertPoints?: BetterSqlite3.Statement;
+    insertPoint?: BetterSqlite3.Statement;
+  } = {};
+  readonly #pointArgs: unknown[] = new Array(POINTS_PER_INSERT * 5);
 
   constructor(opts: SqliteOptions) {
     this.#db = new BetterSqlite3(opts.path);
@@ -60,38 +47,104 @@ export class SqliteStoreDialect implements StoreDialect {
     this.#db.pragma('busy_timeout = 10000');
     this.#db.pragma(`synchronous = ${opts.synchronous ?? 'normal'}`);
     this.#db.pragma('foreign_keys = ON');
+    // SQLite's default page cache is 2 MiB: a search over 100,000 runs touches more pages than that, so every query
+    // re-read its pages from the OS (28 ms of CPU per benchmark search, 19 ms with this cache). 64 MiB is an upper
+    // bound, allocated only as pages are read.
+    this.#db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     // MLflow's LIKE is case-sensitive; ILIKE is lowered on both sides by the search compiler.
     this.#db.pragma('case_sensitive_like = ON');
   }
 
   createKysely(): Kysely<Database> {
     this.#kysely ??= new Kysely<Database>({
-      dialect: new KyselySqliteDialect({ database: cachingStatements(this.#db) }),
+      dialect: new KyselySqliteDialect({ database: cachingDatabase(this.#db) }),
     });
     return this.#kysely;
   }
 
   async insertMetrics(rows: readonly MetricTable[]): Promise<void> {
     if (rows.length === 0) return;
+    // One row per series in the batch: the series to resolve and the latest point to upsert.
+    const latest = latestPerKey(rows);
     const kysely = this.createKysely();
     await kysely.connection().execute(async () => {
-      this.#insertMetric ??= this.#db.prepare(
-        'INSERT OR IGNORE INTO metrics (run_id, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
-      );
-      this.#upsertLatest ??= this.#db.prepare(
-        `INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp,
-           step = excluded.step, is_nan = excluded.is_nan
-         WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-      );
-      const insert = this.#insertMetric;
-      const upsert = this.#upsertLatest;
       this.#db.transaction(() => {
-        for (const r of rows) insert.run(r.run_id, r.key, r.value, r.timestamp, r.step, r.is_nan);
-        for (const r of latestPerKey(rows))
-          upsert.run(r.run_id, r.key, r.value, r.timestamp, r.step, r.is_nan);
+        const ids = this.#seriesIds(latest);
+        this.#insertPoints(rows, ids);
+        this.#statements.upsertLatest ??= this.#db.prepare(
+          `INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp,
+             step = excluded.step, is_nan = excluded.is_nan
+           WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+        );
+        const upsert = this.#statements.upsertLatest;
+        for (const r of latest) upsert.run(r.run_id, r.key, r.value, r.timestamp, r.step, r.is_nan);
       })();
     });
+  }
+
+  /** Series id per run and key, creating the series a batch logs for the first time. */
+  #seriesIds(series: readonly MetricTable[]): Map<string, Map<string, number>> {
+    const st = this.#statements;
+    st.findSeries ??= this.#db
+      .prepare('SELECT series_id FROM metric_series WHERE run_id = ? AND key = ?')
+      .pluck();
+    st.addSeries ??= this.#db.prepare('INSERT OR IGNORE INTO metric_series (run_id, key) VALUES (?, ?)');
+    const ids = new Map<string, Map<string, number>>();
+    for (const { run_id, key } of series) {
+      let id = st.findSeries.get(run_id, key) as number | undefined;
+      if (id === undefined) {
+        st.addSeries.run(run_id, key);
+        id = st.findSeries.get(run_id, key) as number;
+      }
+      let perRun = ids.get(run_id);
+      if (!perRun) {
+        perRun = new Map();
+        ids.set(run_id, perRun);
+      }
+      perRun.set(key, id);
+    }
+    return ids;
+  }
+
+  /**
+   * Multi-row INSERTs of POINTS_PER_INSERT points: one statement step per few hundred rows instead of per row is
+   * what makes the batch cheap (the per-call overhead of a prepared statement exceeds the B-tree insert itself).
+   */
+  #insertPoints(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): void {
+    const st = this.#statements;
+    st.insertPoints ??= this.#db.prepare(
+      `INSERT OR IGNORE INTO metric_points (series_id, step, timestamp, value, is_nan) VALUES ${Array(
+        POINTS_PER_INSERT,
+      )
+        .fill('(?, ?, ?, ?, ?)')
+        .join(', ')}`,
+    );
+    st.insertPoint ??= this.#db.prepare(
+      'INSERT OR IGNORE INTO metric_points (series_id, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)',
+    );
+    const args = this.#pointArgs;
+    let n = 0;
+    let runId: string | undefined;
+    let perRun = new Map<string, number>();
+    for (const r of rows) {
+      if (r.run_id !== runId) {
+        runId = r.run_id;
+        perRun = ids.get(runId)!;
+      }
+      const o = n * 5;
+      args[o] = perRun.get(r.key);
+      args[o + 1] = r.step;
+      args[o + 2] = r.timestamp;
+      args[o + 3] = r.value;
+      args[o + 4] = r.is_nan;
+      if (++n === POINTS_PER_INSERT) {
+        st.insertPoints.run(args);
+        n = 0;
+      }
+    }
+    for (let i = 0; i < n * 5; i += 5)
+      st.insertPoint.run(args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4]);
   }
 
   async close(): Promise<void> {
