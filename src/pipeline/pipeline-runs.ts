@@ -139,7 +139,7 @@ export class PipelineRunService {
       .limit(opts.limit ?? 50)
       .execute();
     const parents = await hydrateRuns(
-      this.store.db,
+      this.store,
       rows.map((r) => r.run_id),
     );
     const unsummarised = parents.filter((p) => !parseSummary(tag(p, PIPELINE_SUMMARY_TAG)));
@@ -191,7 +191,7 @@ export class PipelineRunService {
       .select(['t.run_id', 't.value'])
       .execute();
     const parentOf = new Map(rows.map((r) => [r.run_id, r.value]));
-    for (const run of await hydrateRuns(this.store.db, [...parentOf.keys()])) {
+    for (const run of await hydrateRuns(this.store, [...parentOf.keys()])) {
       const p = parentOf.get(run.info.runId)!;
       out.set(p, [...(out.get(p) ?? []), run]);
     }

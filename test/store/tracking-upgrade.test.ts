@@ -17,7 +17,7 @@ function before009(dialect: StoreDialect) {
 
 /** A store at the schema before 009 (points in `metrics`, keyed by run id and key strings), as an older mloop left it. */
 async function createAtPreviousSchema(uri: string): Promise<void> {
-  const dialect = dialectFor(uri);
+  const dialect = await dialectFor(uri);
   const db = dialect.createKysely();
   try {
     const all = before009(dialect);
@@ -193,7 +193,7 @@ for (const backend of STORE_BACKENDS) {
 
     it('migrates a store with no metric points at all', async () => {
       const uri = await backend.uri();
-      const dialect = dialectFor(uri);
+      const dialect = await dialectFor(uri);
       const db = dialect.createKysely();
       const all = before009(dialect);
       await new Migrator({
