@@ -28,6 +28,8 @@ export class EventFeed {
         'step_error',
       ].includes(e.kind);
       this.say.outcome(`loop ${e.kind.replaceAll('_', ' ')}: ${e.message}`, good);
+      const evidence = triggerEvidence(e);
+      if (evidence) this.say.say(`   evidence: ${evidence}`);
       const gate = gateOf(e);
       const auc = (side: string) => fixed(gate?.numbers?.[side]?.roc_auc);
       if (gate?.numbers)
@@ -41,6 +43,25 @@ export class EventFeed {
     const { items } = await this.client.listLoopRuns(MODEL);
     return items.find((r) => !TERMINAL.has(r.state));
   }
+}
+
+/**
+ * What a drift or performance trigger fired on, in words: the window may be older than the month just narrated (a
+ * cooldown can hold a trigger back until it ends).
+ */
+function triggerEvidence(e: LoopEvent): string | undefined {
+  if (e.kind !== 'triggered') return undefined;
+  const ev = (e.evidence as { evidence?: Record<string, unknown> } | undefined)?.evidence;
+  const report = ev?.report as
+    | { window?: { end: string; modelVersion: string; rows: number }; method?: string; statistic?: number }
+    | undefined;
+  const w = report?.window;
+  if (!w) return undefined;
+  const when = new Date(w.end).toISOString().slice(11, 19);
+  const what = report.method
+    ? `${String(ev?.column)} ${report.method} ${fixed(report.statistic)}`
+    : `drift share ${fixed(ev?.share as number | undefined)}`;
+  return `${what} in the v${w.modelVersion} window that ended at ${when} UTC (${w.rows.toLocaleString('en-US')} rows)`;
 }
 
 interface GateNumbers {

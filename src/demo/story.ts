@@ -309,7 +309,7 @@ async function replayMonth(
       ? `${drift.driftedColumns.length} of ${Object.keys(drift.columns).length} columns drifted${drift.driftedColumns.length ? ` (${drift.driftedColumns.join(', ')})` : ''}`
       : 'no drift result';
     say.outcome(
-      `v${w.modelVersion} window: ${columns}; origin_late_share ${late ? `${late.method} ${fixed(late.statistic)} (threshold ${late.threshold})` : '–'}; ROC AUC ${fixed(auc)} on ${count(w.performance?.labeledRows ?? 0)} labels`,
+      `v${w.modelVersion} window to ${new Date(w.end).toISOString().slice(11, 19)}: ${columns}; origin_late_share ${late ? `${late.method} ${fixed(late.statistic)} (threshold ${late.threshold})` : '–'}; ROC AUC ${fixed(auc)} on ${count(w.performance?.labeledRows ?? 0)} labels`,
       !late?.drifted && !(auc !== undefined && auc < bound),
     );
   }
