@@ -4,6 +4,8 @@ import { invalid, show } from '../core/errors.js';
 import { readJsonObject, requireJsonContentType } from '../server/json-body.js';
 import type { Services } from '../server/services.js';
 import { validateHash } from './dataset-service.js';
+import { inferSchema } from './schema/schema.js';
+import { validateProfile } from './schema/validate-profile.js';
 
 const VERSION_FIELDS = [
   'hash',
@@ -38,6 +40,34 @@ export function dataRoutes(services: () => Services): Hono {
     const s = services();
     const version = await s.datasets.get(c.req.param('name'), c.req.param('ref'));
     return c.json({ ...version, runs: await s.datasets.runs(version) });
+  });
+
+  // A version's profile against the schema of another version (by default the one before it), as TFDV validates
+  // new statistics against the schema: no rows are read.
+  api.get('/datasets/:name/versions/:ref/validation', async (c) => {
+    const s = services();
+    const name = c.req.param('name');
+    const version = await s.datasets.get(name, c.req.param('ref'));
+    const againstRef = c.req.query('against');
+    if (againstRef === undefined && version.version === 1)
+      return c.json({
+        version: 1,
+        against: null,
+        rows: version.rows,
+        anomalies: [],
+        note: 'The first version: there is no earlier schema to validate it against.',
+      });
+    const against = await s.datasets.get(name, againstRef ?? String(version.version - 1));
+    if (!against.profile || !version.profile)
+      return c.json({
+        version: version.version,
+        against: against.version,
+        rows: version.rows,
+        anomalies: [],
+        note: `${name}@${(against.profile ? version : against).version} is not tabular data; it has no profile to validate.`,
+      });
+    const report = validateProfile(inferSchema(against.profile), version.profile);
+    return c.json({ version: version.version, against: against.version, ...report });
   });
 
   api.post('/dataset-content/missing', async (c) => {

@@ -267,6 +267,7 @@ const NATIVE: Record<string, Rule> = {
   'GET /datasets/:name/versions': { action: 'read' },
   'POST /datasets/:name/versions': { action: 'update' },
   'GET /datasets/:name/versions/:ref': { action: 'read' },
+  'GET /datasets/:name/versions/:ref/validation': { action: 'read' },
   'POST /dataset-content/missing': { action: 'read' },
   'PUT /dataset-content/:hash': { action: 'update' },
   'GET /dataset-content/:hash': { action: 'read' },

@@ -602,6 +602,39 @@ export const SCHEMAS = {
     },
     [...datasetVersionRequired, 'schema', 'profile'],
   ),
+  DatasetValidation: object(
+    {
+      version: { type: 'integer' },
+      against: { oneOf: [{ type: 'integer' }, nullable()], description: 'The version whose schema applied.' },
+      rows: { oneOf: [int64, nullable()] },
+      anomalies: list(
+        object(
+          {
+            rule: {
+              type: 'string',
+              enum: [
+                'missing-column',
+                'unexpected-column',
+                'type-mismatch',
+                'missing-values',
+                'unseen-category',
+                'out-of-range',
+              ],
+            },
+            column: str,
+            count: { type: 'integer', minimum: 0 },
+            approximate: { ...str, description: 'Why the count is a bound or an estimate.' },
+            expected: str,
+            found: str,
+            message: str,
+          },
+          ['rule', 'column', 'count', 'expected', 'found', 'message'],
+        ),
+      ),
+      note: { ...str, description: 'Why nothing was validated (first version, not tabular data).' },
+    },
+    ['version', 'against', 'rows', 'anomalies'],
+  ),
   RecordDatasetVersion: object(
     {
       hash: { ...str, description: 'SHA-256 of the file, or of the directory manifest.' },

@@ -449,6 +449,34 @@ const DATASET_PATHS: OpenApiDocument['paths'] = {
       },
     ),
   },
+  '/datasets/{name}/versions/{ref}/validation': {
+    get: op(
+      'validateDatasetVersion',
+      "A version's profile checked against the schema of another version (by default the one before it): missing and unexpected columns, types, missing shares, unseen categories, ranges.",
+      'datasets',
+      {
+        params: [
+          datasetNameParam,
+          {
+            name: 'ref',
+            in: 'path',
+            required: true,
+            description: "Version number, hash prefix (4+ hex characters) or 'latest'.",
+            schema: { type: 'string' },
+          },
+          {
+            name: 'against',
+            in: 'query',
+            required: false,
+            description: 'The version whose schema applies; the previous version by default.',
+            schema: { type: 'string' },
+          },
+        ],
+        ok: [200, ref('DatasetValidation')],
+        notFound: true,
+      },
+    ),
+  },
   '/dataset-content/missing': {
     post: op('missingDatasetContent', 'Which of the given content hashes the store lacks.', 'datasets', {
       body: 'ContentHashes',

@@ -260,6 +260,8 @@ describe('OpenAPI document of /api/v1', () => {
     await call('get', '/datasets/{name}/versions', '/datasets/d/versions');
     await call('get', '/datasets/{name}/versions/{ref}', `/datasets/d/versions/${hash.slice(0, 8)}`);
     await call('get', '/datasets/{name}/versions/{ref}', '/datasets/d/versions/9');
+    await call('get', '/datasets/{name}/versions/{ref}/validation', '/datasets/d/versions/1/validation');
+    await call('get', '/datasets/{name}/versions/{ref}/validation', '/datasets/d/versions/9/validation');
 
     // Continuous training: this app runs no controller, so runs stay where the calls below move them.
     await call('post', '/registered-models', '/registered-models', { name: 'loop-model' });

@@ -145,6 +145,37 @@ for (const backend of STORE_BACKENDS) {
       ]);
     });
 
+    it('validates a version against the schema of the one before it, or of any version, without reading rows', async () => {
+      const vdir = workdir({ 'temps.csv': 'id,city,temp\n1,Oslo,10.5\n2,Rome,20\n' });
+      const file = join(vdir, 'temps.csv');
+      await addDataset(client, file, { gitignore: false });
+      writeFileSync(file, 'id,city,temp\n1,Oslo,10.5\n2,Lima,35\n');
+      await addDataset(client, file, { gitignore: false });
+      const get = async (path: string) => {
+        const res = await t.app.fetch(new Request(`http://localhost/api/v1/datasets/temps/versions/${path}`));
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const first = await get('1/validation');
+      expect(first.body).toMatchObject({ version: 1, against: null, anomalies: [] });
+      expect(first.body.note).toMatch(/first version/);
+      const second = await get('latest/validation');
+      expect(second.status).toBe(200);
+      expect(second.body).toMatchObject({ version: 2, against: 1, rows: 2 });
+      expect(second.body.anomalies.map((a: any) => `${a.column}:${a.rule}:${a.count}`).sort()).toEqual([
+        'city:unseen-category:1',
+        'temp:out-of-range:1',
+      ]);
+      // Rome is not among v2's cities.
+      const back = (await get('1/validation?against=2')).body;
+      expect(back).toMatchObject({ version: 1, against: 2 });
+      expect(back.anomalies.map((a: any) => `${a.column}:${a.rule}:${a.count}`)).toEqual([
+        'city:unseen-category:1',
+      ]);
+      expect((await get('3/validation')).status).toBe(404);
+      expect((await get('2/validation?against=9')).status).toBe(404);
+      expect((await get('x!/validation')).status).toBe(400);
+    });
+
     it('versions a directory as a manifest and restores it file by file', async () => {
       const root = workdir();
       mkdirSync(join(root, 'images/a'), { recursive: true });

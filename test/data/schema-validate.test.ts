@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { profileFile } from '../../src/data/profile/profile.js';
 import { inferSchema, toMlflowSchema } from '../../src/data/schema/schema.js';
 import { Validator } from '../../src/data/schema/validate.js';
+import { validateProfile } from '../../src/data/schema/validate-profile.js';
 import { readBatches } from '../../src/data/table/read.js';
 import { workdir } from './fixtures.js';
 
@@ -126,5 +127,62 @@ describe('validation anomalies', () => {
     expect(report.anomalies).toMatchObject([
       { rule: 'type-mismatch', column: 'id', count: 25, examples: [{ row: 2, value: 'bad' }] },
     ]);
+  });
+});
+
+describe('validation of a profile against a schema (no rows read)', () => {
+  async function validateProfiles(csv: string) {
+    const dir = workdir({ 'ref.csv': REFERENCE, 'new.csv': csv });
+    const schema = inferSchema(await profileFile(join(dir, 'ref.csv')));
+    return validateProfile(schema, await profileFile(join(dir, 'new.csv')));
+  }
+
+  it('finds nothing wrong with a profile that fits', async () => {
+    expect(await validateProfiles(REFERENCE)).toEqual({ rows: 4, anomalies: [] });
+  });
+
+  it('reports columns, types, missing shares, unseen categories and ranges, with counts from the sketches', async () => {
+    const csv =
+      'id,city,temp,extra,note\n' +
+      ['1,Oslo,x,1,', '2,Paris,y,2,', '3,Paris,z,3,', '40,Oslo,w,4,a'].join('\n') +
+      '\n';
+    const { rows, anomalies } = await validateProfiles(csv);
+    expect(rows).toBe(4);
+    const by = Object.fromEntries(anomalies.map((a) => [`${a.column}:${a.rule}`, a]));
+    expect(Object.keys(by).sort()).toEqual([
+      'city:unseen-category',
+      'extra:unexpected-column',
+      'id:out-of-range',
+      'note:missing-values',
+      'ok:missing-column',
+      'temp:type-mismatch',
+    ]);
+    expect(by['city:unseen-category']).toMatchObject({
+      count: 2,
+      found: '"Paris"',
+      expected: 'one of 3 categories',
+    });
+    expect(by['id:out-of-range']).toMatchObject({ count: 1, found: '[1, 40]', expected: 'within [1, 4]' });
+    expect(by['temp:type-mismatch']).toMatchObject({ expected: 'float', found: 'string', count: 4 });
+    expect(by['note:missing-values']).toMatchObject({
+      count: 3,
+      expected: 'at most 30.0% missing',
+      found: '75.0% missing',
+    });
+    expect(by['ok:missing-column']!.message).toBe(
+      'column "ok" is missing; the schema has it (bool, 2 categories, never missing).',
+    );
+  });
+
+  it('accepts ints where floats were expected, and says when a category count is only a lower bound', async () => {
+    const ints = await validateProfiles(`id,city,temp,ok,note\n1,Oslo,11,true,a\n2,Rome,12,false,b\n`);
+    expect(ints.anomalies).toEqual([]);
+    // More categories than the frequent-items summary tracks (128): the count of unseen values is a lower bound.
+    const many = Array.from({ length: 400 }, (_, i) => `${(i % 4) + 1},c${i},12,true,a`).join('\n');
+    const wide = await validateProfiles(`id,city,temp,ok,note\n${many}\n`);
+    const unseen = wide.anomalies.find((a) => a.rule === 'unseen-category')!;
+    expect(unseen.approximate).toMatch(/lower bound/);
+    expect(unseen.count).toBeGreaterThan(0);
+    expect(unseen.count).toBeLessThanOrEqual(400);
   });
 });

@@ -407,10 +407,18 @@ describe('web UI in Chromium', () => {
     expect(await distance.innerText()).toMatch(/mean 124\.5/);
     expect(await distance.locator('svg[aria-label="Histogram of distance"] rect').count()).toBeGreaterThan(5);
     expect(await page.locator('tr[data-column="carrier"]').innerText()).toMatch(/AA \(100\)/);
+    // v2's distances (100–149) fall outside v1's range (0–49): the validation against v1's schema says so.
+    const validation = page.locator('section[aria-label="Validation"]');
+    await validation.locator('tr[data-anomaly="out-of-range"]').waitFor();
+    expect(await validation.locator('h2').innerText()).toBe('Validation of v2 against the schema of v1');
+    expect(await validation.locator('tr[data-anomaly="out-of-range"]').innerText()).toMatch(
+      /distance\s+out-of-range\s+≈300\s+within \[0, 49\]\s+\[100, 149\]/,
+    );
     await page.getByRole('button', { name: 'v1' }).click();
     await page.waitForURL(/\?v=1$/);
     await page.locator('section[data-version="1"]').waitFor();
     expect(await page.locator('tr[data-column="distance"]').innerText()).toMatch(/mean 24\.5/);
+    expect(await validation.innerText()).toMatch(/The first version: there is no earlier schema/);
     await page.getByRole('link', { name: seeded.runs[0]!.id }).waitFor();
     await screenshot(page, 'dataset');
   });

@@ -3,6 +3,7 @@ import type {
   AliasEvent,
   ArtifactFile,
   DatasetSummary,
+  DatasetValidation,
   DatasetVersion,
   DatasetVersionInfo,
   Deployment,
@@ -212,6 +213,14 @@ export async function datasetVersions(name: string, signal?: AbortSignal): Promi
 /** A version with its schema, profile and the runs that read it; `ref` is a number or `latest`. */
 export const datasetVersion = (name: string, ref: string, signal?: AbortSignal): Promise<DatasetVersion> =>
   getJson<DatasetVersion>(`${NATIVE}/datasets/${seg(name)}/versions/${seg(ref)}`, {}, signal);
+
+/** The version's profile against the schema of the version before it. */
+export const datasetValidation = (
+  name: string,
+  ref: string,
+  signal?: AbortSignal,
+): Promise<DatasetValidation> =>
+  getJson<DatasetValidation>(`${NATIVE}/datasets/${seg(name)}/versions/${seg(ref)}/validation`, {}, signal);
 
 export async function listDeployments(signal?: AbortSignal): Promise<Deployment[]> {
   return (await getJson<{ items: Deployment[] }>(`${NATIVE}/deployments`, {}, signal)).items;

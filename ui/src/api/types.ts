@@ -178,6 +178,23 @@ export interface ColumnProfileView {
   };
 }
 
+/** A version's profile checked against an earlier version's schema (`GET …/versions/{ref}/validation`). */
+export interface DatasetValidation {
+  version: number;
+  against: number | null;
+  rows: number | null;
+  anomalies: {
+    rule: string;
+    column: string;
+    count: number;
+    approximate?: string;
+    expected: string;
+    found: string;
+    message: string;
+  }[];
+  note?: string;
+}
+
 export interface DatasetVersion extends DatasetVersionInfo {
   schema: { columns: ColumnSchema[] } | null;
   profile: { rows: number; columns: ColumnProfileView[] } | null;

@@ -1,6 +1,6 @@
 import { Link } from 'wouter';
-import { datasetVersion, datasetVersions } from '../api/client';
-import type { ColumnProfileView, ColumnSchema, DatasetVersion } from '../api/types';
+import { datasetValidation, datasetVersion, datasetVersions } from '../api/client';
+import type { ColumnProfileView, ColumnSchema, DatasetValidation, DatasetVersion } from '../api/types';
 import { MiniBars } from '../components/histogram';
 import { AsyncView, Empty } from '../components/status';
 import { formatBytes, formatNumber, formatTime } from '../lib/format';
@@ -71,9 +71,67 @@ export function DatasetPage({ name }: { name: string }) {
         </AsyncView>
       </section>
       <AsyncView state={version} label="Loading the version…">
-        {(d) => <VersionDetail d={d} />}
+        {(d) => (
+          <>
+            <Validation name={name} version={d.version} />
+            <VersionDetail d={d} />
+          </>
+        )}
       </AsyncView>
     </main>
+  );
+}
+
+/** The version's profile against the previous version's schema: what changed that a pipeline should look at. */
+function Validation({ name, version }: { name: string; version: number }) {
+  const state = useAsync(`dataset-validation:${name}:${version}`, (signal) =>
+    datasetValidation(name, String(version), signal),
+  );
+  return (
+    <section className="card flush" aria-label="Validation">
+      <AsyncView state={state} label="Validating…">
+        {(v: DatasetValidation) => (
+          <>
+            <h2>
+              Validation{v.against === null ? '' : ` of v${v.version} against the schema of v${v.against}`}
+            </h2>
+            {v.note ? (
+              <p className="pad muted">{v.note}</p>
+            ) : v.anomalies.length === 0 ? (
+              <p className="pad" data-validation="clean">
+                No anomalies: every column, type, missing share, category and range fits.
+              </p>
+            ) : (
+              <table className="grid-table" aria-label="Anomalies">
+                <thead>
+                  <tr>
+                    <th>Column</th>
+                    <th>Rule</th>
+                    <th>Count</th>
+                    <th>Expected</th>
+                    <th>Found</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {v.anomalies.map((a) => (
+                    <tr key={`${a.column}:${a.rule}`} data-anomaly={a.rule} title={a.message}>
+                      <td>{a.column}</td>
+                      <td>{a.rule}</td>
+                      <td title={a.approximate}>
+                        {a.approximate ? '≈' : ''}
+                        {formatNumber(a.count)}
+                      </td>
+                      <td>{a.expected}</td>
+                      <td>{a.found}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </AsyncView>
+    </section>
   );
 }
 
