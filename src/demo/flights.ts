@@ -276,6 +276,9 @@ function shuffleInPlace(a: Uint32Array, seed: number): void {
   }
 }
 
+/** Four decimals: what the CSV files hold, so the replayed traffic carries the same values. */
+const round4 = (v: number) => Math.round(v * 10_000) / 10_000;
+
 /** The sample as CSV (missing numbers as empty cells), features then the target. */
 export function toCsv(s: Sample): string {
   const lines = [[...FEATURES, TARGET].join(',')];
@@ -283,7 +286,7 @@ export function toCsv(s: Sample): string {
     const cells = FEATURES.map((f) => {
       const v = s.columns[f][r]!;
       if (typeof v === 'string') return v;
-      return Number.isNaN(v) ? '' : String(Math.round(v * 10_000) / 10_000);
+      return Number.isNaN(v) ? '' : String(round4(v));
     });
     cells.push(String(s.delayed[r]));
     lines.push(cells.join(','));
@@ -301,9 +304,7 @@ export function toInferInputs(s: Sample, from: number, to: number) {
           name: f,
           datatype: 'FP32',
           shape: [n, 1],
-          data: Array.from(values as Float64Array, (v) =>
-            Number.isNaN(v) ? 'NaN' : Math.round(v * 10_000) / 10_000,
-          ),
+          data: Array.from(values as Float64Array, (v) => (Number.isNaN(v) ? 'NaN' : round4(v))),
         }
       : { name: f, datatype: 'BYTES', shape: [n, 1], data: values as string[] };
   });

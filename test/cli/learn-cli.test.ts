@@ -1,33 +1,15 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { frameFrom, predict, type TrainedModel } from '../../src/learn/index.js';
 import { openLocalClient } from '../../src/sdk/local.js';
 import { seeded, workdir } from '../data/fixtures.js';
-import { BIN, REPO_ROOT } from '../support/server-process.js';
+import { type CliResult, runMloop } from '../support/cli.js';
+import { REPO_ROOT } from '../support/server-process.js';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI in `cwd`, with no tracking URI inherited and a private stat cache. */
-function mloop(cwd: string, args: string[]): Promise<Result> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(MLOOP_|MLFLOW_|FORCE_COLOR)/.test(k)),
-  );
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...clean, NO_COLOR: '1', MLOOP_STATE_DIR: join(cwd, '.state') }, timeout: 120_000 },
-      (err, stdout, stderr) =>
-        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** Runs the built CLI in `cwd`, with no tracking URI or home inherited and a private stat cache. */
+const mloop = (cwd: string, args: string[]) =>
+  runMloop(cwd, args, { env: { MLOOP_STATE_DIR: join(cwd, '.state') } });
 
 /** A binary target that depends on x1, x2 and the city; price is a regression target. */
 function table(n: number, seed: number): string {
@@ -47,7 +29,7 @@ function table(n: number, seed: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-const json = (r: Result) => {
+const json = (r: CliResult) => {
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout);
 };

@@ -1,31 +1,13 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, REPO_ROOT } from '../support/server-process.js';
+import { runMloop } from '../support/cli.js';
+import { REPO_ROOT } from '../support/server-process.js';
 import { workdir } from './fixtures.js';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI in `cwd`, with no tracking URI or home inherited and a private stat cache. */
-function mloop(cwd: string, args: string[]): Promise<Result> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(MLOOP_|MLFLOW_|FORCE_COLOR)/.test(k)),
-  );
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env: { ...clean, NO_COLOR: '1', MLOOP_STATE_DIR: join(cwd, '.state') }, timeout: 60_000 },
-      (err, stdout, stderr) =>
-        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const mloop = (cwd: string, args: string[]) =>
+  runMloop(cwd, args, { env: { MLOOP_STATE_DIR: join(cwd, '.state') }, timeoutMs: 60_000 });
 
 const REF = 'id,city,temp\n1,Oslo,10.5\n2,Rome,20\n3,Oslo,15\n';
 
