@@ -117,6 +117,14 @@ const datasetNameParam: ParameterObject = {
   description: "Dataset name: letters, digits, '.', '_' or '-'.",
   schema: { type: 'string' },
 };
+
+const datasetRefParam: ParameterObject = {
+  name: 'ref',
+  in: 'path',
+  required: true,
+  description: "Version number, hash prefix (4+ hex characters) or 'latest'.",
+  schema: { type: 'string' },
+};
 const hashParam: ParameterObject = {
   name: 'hash',
   in: 'path',
@@ -434,16 +442,7 @@ const DATASET_PATHS: OpenApiDocument['paths'] = {
       'A version with its schema, profile and the runs that used it.',
       'datasets',
       {
-        params: [
-          datasetNameParam,
-          {
-            name: 'ref',
-            in: 'path',
-            required: true,
-            description: "Version number, hash prefix (4+ hex characters) or 'latest'.",
-            schema: { type: 'string' },
-          },
-        ],
+        params: [datasetNameParam, datasetRefParam],
         ok: [200, ref('DatasetVersion')],
         notFound: true,
       },
@@ -457,13 +456,7 @@ const DATASET_PATHS: OpenApiDocument['paths'] = {
       {
         params: [
           datasetNameParam,
-          {
-            name: 'ref',
-            in: 'path',
-            required: true,
-            description: "Version number, hash prefix (4+ hex characters) or 'latest'.",
-            schema: { type: 'string' },
-          },
+          datasetRefParam,
           {
             name: 'against',
             in: 'query',
