@@ -1,9 +1,13 @@
 /**
  * Ingest: 8 concurrent MLflow clients POST /api/2.0/mlflow/runs/log-batch with 1000 metric points each, against a
  * real `mloop server` process; the figure is metric points per second. Baseline, same database, same run: the same
- * shape of rows bulk-inserted straight into the `metric_points` table through the driver (SQLite: multi-row INSERTs
- * of 200 rows, a transaction per 1000 rows; PostgreSQL: one INSERT … SELECT unnest per 1000 rows, 8 connections).
+ * points bulk-inserted through the driver as one row each into a plain points table (`bench_raw_points`, the
+ * layout mloop used before its chunks, MLflow's too): SQLite: multi-row INSERTs of 200 rows, a transaction per
+ * 1000 rows; PostgreSQL: one INSERT … SELECT unnest per 1000 rows, 8 connections. Also reported: the same points
+ * inserted raw in mloop's own layout (chunks), i.e. the database's share of mloop's time.
  */
+
+import { encodeChunks } from '../src/store/metric-chunks.js';
 import type { BackendName, BenchArgs } from './lib/args.js';
 import type { Backends } from './lib/backends.js';
 import { type Column, openRawDb, type RawDb } from './lib/raw-db.js';
@@ -54,7 +58,22 @@ const POINT_COLUMNS: Column[] = [
   ['is_nan', 'int4'],
 ];
 
-/** The same batch as rows of the `metric_points` table: `seriesIds` holds the run's series, in KEYS order. */
+const CHUNK_COLUMNS: Column[] = [
+  ['series_id', 'int4'],
+  ['min_step', 'int8'],
+  ['max_step', 'int8'],
+  ['points', 'int4'],
+  ['data', 'bytea'],
+];
+
+/** A point per row, keyed as MLflow keys its metrics table: the primary key is the duplicate rule. */
+function rawPointsTable(backend: BackendName): string {
+  return `CREATE TABLE bench_raw_points (series_id integer NOT NULL, step bigint NOT NULL, "timestamp" bigint NOT NULL,
+    value double precision NOT NULL, is_nan integer NOT NULL,
+    PRIMARY KEY (series_id, step, "timestamp", value, is_nan))${backend === 'sqlite' ? ' WITHOUT ROWID' : ''}`;
+}
+
+/** The same batch as point rows: `seriesIds` holds the run's series, in KEYS order. */
 function batchRows(seriesIds: readonly number[], seq: number): unknown[][] {
   const rows: unknown[][] = [];
   for (let s = 0; s < STEPS; s++) {
@@ -64,12 +83,21 @@ function batchRows(seriesIds: readonly number[], seq: number): unknown[][] {
   return rows;
 }
 
+/** Rows per second of a raw bulk insert of BASELINE_BATCHES batches of BATCH points, and its CPU time. */
+interface RawRate {
+  rate: number;
+  cpuSeconds: number;
+}
+
 /**
- * Points per second of the raw bulk insert of BASELINE_BATCHES batches into runs unknown to mloop. Their series
- * (run, key → id) are created before the clock starts; mloop resolves its own inside every request.
+ * The raw baselines, with 8 writers as the server has 8 clients. Rows: every point a row of `bench_raw_points`
+ * (the issue's baseline). Chunks: the same points encoded as mloop encodes them, inserted into `metric_chunks`
+ * under series of runs unknown to mloop; their series rows are created before the clock starts, while mloop
+ * resolves its own inside every request.
  */
-async function rawInsertRate(raw: RawDb): Promise<{ rate: number; cpuSeconds: number }> {
+async function rawInsertRates(raw: RawDb, backend: BackendName): Promise<{ rows: RawRate; chunks: RawRate }> {
   const perClient = BASELINE_BATCHES / CLIENTS;
+  await raw.query(rawPointsTable(backend));
   const runIds = Array.from({ length: CLIENTS }, () => hexId(Math.random));
   await raw.insert(
     'metric_series',
@@ -89,11 +117,34 @@ async function rawInsertRate(raw: RawDb): Promise<{ rate: number; cpuSeconds: nu
       return Array.from({ length: perClient }, (_, seq) => batchRows(ids, seq));
     }),
   );
+  const rows = await timed(work, (batch) => raw.insert('bench_raw_points', POINT_COLUMNS, batch));
+  const chunks = await timed(work, (batch) => {
+    const encoded = encodeChunks(
+      batch.map(([series_id, step, timestamp, value, is_nan]) => ({
+        series_id: series_id as number,
+        step: step as number,
+        timestamp: timestamp as number,
+        value: value as number,
+        is_nan: is_nan as number,
+      })),
+      (p) => p.series_id,
+    );
+    return raw.insert(
+      'metric_chunks',
+      CHUNK_COLUMNS,
+      encoded.map((c) => [c.series_id, c.min_step, c.max_step, c.points, c.data]),
+    );
+  });
+  return { rows, chunks };
+}
+
+/** Runs every writer's batches, the writers concurrently, and measures rows per second and CPU time. */
+async function timed(work: unknown[][][][], insert: (batch: unknown[][]) => Promise<void>): Promise<RawRate> {
   const started = now();
   const cpu0 = process.cpuUsage();
   await Promise.all(
     work.map(async (batches) => {
-      for (const rows of batches) await raw.insert('metric_points', POINT_COLUMNS, rows);
+      for (const batch of batches) await insert(batch);
     }),
   );
   const cpu = process.cpuUsage(cpu0);
@@ -158,10 +209,13 @@ async function run(
       runIds.push(run.info.run_id);
     }
 
-    log(`  raw insert baseline (${BASELINE_BATCHES * BATCH} rows) …`);
-    const { rate: rawRate, cpuSeconds: rawCpu } = await rawInsertRate(raw);
+    log(`  raw insert baselines (${BASELINE_BATCHES * BATCH} points as rows, then as chunks) …`);
+    const baselines = await rawInsertRates(raw, backend);
+    const rawRate = baselines.rows.rate;
     // SQLite's raw insert runs in this process, so its CPU per row compares with the server's CPU per point.
-    const rawCpuPerRow = backend === 'sqlite' ? (rawCpu * 1e6) / (BASELINE_BATCHES * BATCH) : undefined;
+    const perPoint = (cpu: number) => (cpu * 1e6) / (BASELINE_BATCHES * BATCH);
+    const rawCpuPerRow = backend === 'sqlite' ? perPoint(baselines.rows.cpuSeconds) : undefined;
+    const rawCpuPerChunkedPoint = backend === 'sqlite' ? perPoint(baselines.chunks.cpuSeconds) : undefined;
 
     const seqs = runIds.map(() => 0);
     log(`  warm-up ${WARMUP_SECONDS}s, then ${args.seconds}s measured, ${CLIENTS} clients …`);
@@ -209,6 +263,16 @@ async function run(
             ? 'user+system time of the mloop process (SQLite runs in it), /proc; less sensitive than wall time to other load on the machine. Baseline: CPU time of the raw insert per row (this process); ratio = baseline ÷ mloop, the throughput ratio both would reach with a core each to themselves'
             : 'user+system time of the mloop process only; PostgreSQL backends work in their own processes',
       },
+      {
+        bench: 'ingest',
+        backend,
+        metric: 'points/s vs raw chunk insert',
+        value: rate,
+        unit: 'pts/s',
+        baseline: baselines.chunks.rate,
+        ratio: rate / baselines.chunks.rate,
+        note: `the same points encoded as mloop's chunks and inserted raw into metric_chunks (8 writers): the database's share of the work${rawCpuPerChunkedPoint === undefined ? '' : `; raw CPU ${rawCpuPerChunkedPoint.toFixed(2)} µs per point`}`,
+      },
       { bench: 'ingest', backend, metric: 'log-batch request p50', value: latency.p50, unit: 'ms' },
       { bench: 'ingest', backend, metric: 'log-batch request p99', value: latency.p99, unit: 'ms' },
     ];
@@ -218,16 +282,16 @@ async function run(
   }
 }
 
-/** Every point sent is stored once, and latest_metrics holds each key's last step: the figure counts real writes. */
+/** Every point sent is stored (none repeats, so none is a duplicate), and latest_metrics holds each key's last step: the figure counts real writes. */
 async function verify(raw: RawDb, runIds: readonly string[], seqs: readonly number[], sent: number) {
   const marks = runIds.map(() => '?').join(', ');
   const [count] = await raw.query<{ n: number }>(
-    `SELECT count(*) AS n FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
+    `SELECT sum(c.points) AS n FROM metric_chunks c JOIN metric_series s ON s.series_id = c.series_id
      WHERE s.run_id IN (${marks})`,
     runIds,
   );
   if (Number(count?.n) !== sent)
-    throw new Error(`ingest: sent ${sent} points, found ${count?.n} in metric_points`);
+    throw new Error(`ingest: sent ${sent} points, found ${count?.n} in metric_chunks`);
   const latest = await raw.query<{ run_id: string; step: number }>(
     `SELECT run_id, step FROM latest_metrics WHERE run_id IN (${marks})`,
     runIds,
@@ -242,7 +306,7 @@ async function verify(raw: RawDb, runIds: readonly string[], seqs: readonly numb
 
 export const ingestBench: Bench = {
   name: 'ingest',
-  title: `Ingest: ${CLIENTS} clients × log-batch of ${BATCH} metrics (baseline: raw bulk INSERT into metric_points)`,
+  title: `Ingest: ${CLIENTS} clients × log-batch of ${BATCH} metrics (baseline: raw bulk INSERT of a row per point)`,
   run,
 };
 

@@ -4,7 +4,7 @@ import { SQLITE_CACHE_KIB } from '../../src/store/sqlite/sqlite-dialect.js';
 import type { BackendName } from './args.js';
 
 /** PostgreSQL array type of a column, for `unnest($n::type[])`; SQLite ignores it. */
-export type ColumnType = 'text' | 'int8' | 'int4' | 'float8';
+export type ColumnType = 'text' | 'int8' | 'int4' | 'float8' | 'bytea';
 export type Column = readonly [name: string, type: ColumnType];
 
 /**

@@ -1,3 +1,4 @@
+import { encodeChunks } from '../../src/store/metric-chunks.js';
 import { openStore } from '../../src/store/open-store.js';
 import { ExperimentService } from '../../src/tracking/experiment-service.js';
 import { type Column, openRawDb, type RawDb } from './raw-db.js';
@@ -20,6 +21,14 @@ const RUN_COLUMNS: Column[] = [
 ];
 
 const CHUNK = 20_000;
+
+const CHUNK_COLUMNS: Column[] = [
+  ['series_id', 'int4'],
+  ['min_step', 'int8'],
+  ['max_step', 'int8'],
+  ['points', 'int4'],
+  ['data', 'bytea'],
+];
 const T0 = Date.UTC(2025, 0, 1);
 
 /** Each database's own random numbers: a float uniform in [0, 1) and an integer in {0, 1, 2}. */
@@ -36,7 +45,7 @@ export interface SeedResult {
 /**
  * Seeds `runs` finished runs into one new experiment, straight into the tables mloop's migration created (openStore
  * runs it). Per run: a distinct start_time, 10 params p1..p10 each 'a', 'b' or 'c' (uniform), 10 metrics m1..m10
- * uniform in [0, 1) (one point each, in `metric_points` and in `latest_metrics`), and the mlflow.runName and mlflow.user
+ * uniform in [0, 1) (one point each, in `latest_metrics` and as a one-point chunk in `metric_chunks`), and the mlflow.runName and mlflow.user
  * tags. Runs come from the benchmark (a fixed PRNG); params and metrics are generated inside the database with its
  * own random(), one INSERT … SELECT per table, so that seeding 3 million rows takes seconds rather than minutes.
  */
@@ -64,7 +73,7 @@ export async function seedSearchRuns(uri: string, runs: number): Promise<SeedRes
       'params',
       'tags',
       'metric_series',
-      'metric_points',
+      'metric_chunks',
       'latest_metrics',
     ]);
     for (const index of indexes) await raw.query(`DROP INDEX ${index.name}`);
@@ -105,19 +114,13 @@ export async function seedSearchRuns(uri: string, runs: number): Promise<SeedRes
        SELECT r.run_id, 'm' || k.n ${ofExperiment}`,
       id,
     );
-    const seriesOfExperiment = `FROM metric_series s JOIN runs r ON r.run_id = s.run_id WHERE r.experiment_id = ?`;
-    await raw.query(
-      `INSERT INTO metric_points (series_id, step, "timestamp", value, is_nan)
-       SELECT s.series_id, 0, r.start_time + 400, ${uniform}, 0 ${seriesOfExperiment}`,
-      id,
-    );
     await raw.query(
       `INSERT INTO latest_metrics (run_id, key, value, "timestamp", step, is_nan)
-       SELECT s.run_id, s.key, p.value, p."timestamp", p.step, p.is_nan
-       FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
-       JOIN runs r ON r.run_id = s.run_id WHERE r.experiment_id = ?`,
+       SELECT s.run_id, s.key, ${uniform}, r.start_time + 400, 0, 0
+       FROM metric_series s JOIN runs r ON r.run_id = s.run_id WHERE r.experiment_id = ?`,
       id,
     );
+    await seedChunks(raw, experimentId);
     await raw.query(
       `INSERT INTO tags (run_id, key, value)
        SELECT run_id, 'mlflow.runName', name FROM runs WHERE experiment_id = ?
@@ -131,6 +134,34 @@ export async function seedSearchRuns(uri: string, runs: number): Promise<SeedRes
     await raw.close();
   }
   return { experimentId, seconds: (now() - started) / 1000 };
+}
+
+/**
+ * Each metric's one point as mloop stores it, a chunk (encoded here: the databases cannot write float64 arrays),
+ * from the latest_metrics rows just seeded, a page of series at a time.
+ */
+async function seedChunks(raw: RawDb, experimentId: string): Promise<void> {
+  let after = -1;
+  for (;;) {
+    const page = await raw.query<{ series_id: number; step: number; timestamp: number; value: number }>(
+      `SELECT s.series_id, l.step, l."timestamp", l.value FROM metric_series s
+       JOIN latest_metrics l ON l.run_id = s.run_id AND l.key = s.key
+       JOIN runs r ON r.run_id = s.run_id
+       WHERE r.experiment_id = ? AND s.series_id > ? ORDER BY s.series_id LIMIT ${CHUNK}`,
+      [Number(experimentId), after],
+    );
+    if (page.length === 0) return;
+    after = Number(page[page.length - 1]!.series_id);
+    const chunks = encodeChunks(
+      page.map((p) => ({ ...p, step: Number(p.step), timestamp: Number(p.timestamp), is_nan: 0 })),
+      (p) => Number(p.series_id),
+    );
+    await raw.insert(
+      'metric_chunks',
+      CHUNK_COLUMNS,
+      chunks.map((c) => [c.series_id, c.min_step, c.max_step, c.points, c.data]),
+    );
+  }
 }
 
 /** Indexes that back no constraint, with the statements that create them. */

@@ -47,19 +47,21 @@ export interface MetricTable {
   is_nan: number;
 }
 
-/** One metric of one run; its points live in `metric_points` under this integer id. */
+/** One metric of one run; its points live in `metric_chunks` under this integer id. */
 export interface MetricSeriesTable {
   series_id: Generated<number>;
   run_id: string;
   key: string;
 }
 
-export interface MetricPointTable {
+/** Points of one series logged together, encoded by `store/metric-chunks.ts`. */
+export interface MetricChunkTable {
+  chunk_id: Generated<number>;
   series_id: number;
-  step: number;
-  timestamp: number;
-  value: number;
-  is_nan: number;
+  min_step: number;
+  max_step: number;
+  points: number;
+  data: Uint8Array;
 }
 
 export interface DatasetTable {
@@ -336,7 +338,7 @@ export interface Database {
   params: RunKeyValueTable;
   tags: RunKeyValueTable;
   metric_series: MetricSeriesTable;
-  metric_points: MetricPointTable;
+  metric_chunks: MetricChunkTable;
   latest_metrics: MetricTable;
   datasets: DatasetTable;
   run_inputs: RunInputTable;

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import { invalid } from '../core/errors.js';
 import { optionalArray, optionalInt, optionalString } from '../core/validate.js';
+import { readSeries, type SeriesPoints } from '../store/metric-chunks.js';
 import type { Store } from '../store/open-store.js';
 import { LIMITS } from './limits.js';
-import { storedValue } from './metric-values.js';
 import type { RunService } from './run-service.js';
 import { decodePageToken, encodePageToken } from './search/page-token.js';
 import type { Metric } from './types.js';
@@ -29,25 +28,23 @@ export class MetricHistoryService {
     const offset = decodePageToken(optionalString(input.pageToken, 'page_token'));
     const seriesId = await this.seriesId(info.runId, key);
     if (seriesId === undefined) return { metrics: [] };
-    let query = this.store.db
-      .selectFrom('metric_points')
-      .select(['value', 'timestamp', 'step', 'is_nan'])
-      .where('series_id', '=', seriesId)
-      .orderBy('step')
-      .orderBy('timestamp')
-      .orderBy('value');
-    if (maxResults !== undefined) query = query.limit(maxResults + 1).offset(offset);
-    const rows = await query.execute();
-    const page = maxResults !== undefined ? rows.slice(0, maxResults) : rows;
-    const metrics = page.map((r) => ({
-      key,
-      value: storedValue(r),
-      timestamp: r.timestamp,
-      step: r.step,
-    }));
-    return maxResults !== undefined && rows.length > maxResults
-      ? { metrics, nextPageToken: encodePageToken(offset + maxResults) }
+    const series = await this.points(seriesId);
+    const end = maxResults !== undefined ? Math.min(series.length, offset + maxResults) : series.length;
+    const metrics: Metric[] = [];
+    for (let i = Math.min(offset, end); i < end; i++) metrics.push(pointAt(key, series, i));
+    return maxResults !== undefined && series.length > end
+      ? { metrics, nextPageToken: encodePageToken(end) }
       : { metrics };
+  }
+
+  /** A series' points in get-history order, from its chunks; only those with steps in `range` when given. */
+  private async points(seriesId: number, range?: { min: number; max: number }): Promise<SeriesPoints> {
+    let query = this.store.db
+      .selectFrom('metric_chunks')
+      .select(['data', 'points'])
+      .where('series_id', '=', seriesId);
+    if (range) query = query.where('min_step', '<=', range.max).where('max_step', '>=', range.min);
+    return readSeries(await query.execute(), range);
   }
 
   /** The integer id a run's metric is stored under; none until the first point of it is logged. */
@@ -95,64 +92,45 @@ export class MetricHistoryService {
       await this.runs.getInfo(runId);
       const seriesId = await this.seriesId(runId, key);
       if (seriesId === undefined) continue;
-      const chosen = await this.sampledSteps(seriesId, maxResults, startStep, endStep);
-      for (let i = 0; i < chosen.length; i += 1000) {
-        const rows = await this.store.db
-          .selectFrom('metric_points')
-          .select(['value', 'timestamp', 'step', 'is_nan'])
-          .where('series_id', '=', seriesId)
-          .where('step', 'in', chosen.slice(i, i + 1000))
-          .orderBy('step')
-          .orderBy('timestamp')
-          .execute();
-        for (const r of rows)
-          out.push({ runId, key, value: storedValue(r), timestamp: r.timestamp, step: r.step });
+      const range =
+        startStep !== undefined && endStep !== undefined ? { min: startStep, max: endStep } : undefined;
+      const series = await this.points(seriesId, range);
+      const chosen = sampledSteps(series.steps, maxResults);
+      for (let i = 0; i < series.length; i++) {
+        if (chosen.has(series.steps[i]!)) out.push({ runId, ...pointAt(key, series, i) });
       }
     }
     return out;
   }
+}
 
-  /**
-   * The steps a chart of at most `max` steps shows. With at most `max` distinct steps, all of them (as MLflow).
-   * With more, MLflow ranks every step in memory, which for a million points takes seconds; here the targets
-   * are spread evenly over the step *range* and each is resolved to the first logged step at or after it by an
-   * index seek, so the cost depends on `max`, not on the length of the series. For evenly spaced steps (the
-   * usual 0, 1, 2, … or 0, 10, 20, …) the result is the same steps MLflow picks; first and last are always kept.
-   */
-  private async sampledSteps(
-    seriesId: number,
-    max: number,
-    startStep: number | undefined,
-    endStep: number | undefined,
-  ): Promise<number[]> {
-    const series = () => {
-      let q = this.store.db.selectFrom('metric_points').where('series_id', '=', seriesId);
-      if (startStep !== undefined && endStep !== undefined)
-        q = q.where('step', '>=', startStep).where('step', '<=', endStep);
-      return q;
-    };
-    const head = await series()
-      .select('step')
-      .groupBy('step')
-      .orderBy('step')
-      .limit(max + 1)
-      .execute();
-    if (head.length <= max) return head.map((r) => r.step);
-    const last = await series()
-      .select((eb) => eb.fn.max('step').as('step'))
-      .executeTakeFirstOrThrow();
-    const targets = stepTargets(head[0]!.step, Number(last.step), max);
-    const found = new Set<number>();
-    for (let i = 0; i < targets.length; i += 1000) {
-      const values = targets.slice(i, i + 1000).map((t) => sql`(cast(${t} as bigint))`);
-      const { rows } = await sql<{ step: number | string }>`
-        select (select min(m.step) from metric_points m
-                where m.series_id = ${seriesId} and m.step >= t.column1) as step
-        from (values ${sql.join(values)}) as t`.execute(this.store.db);
-      for (const r of rows) found.add(Number(r.step));
+/** Point `i` of a series as the API returns it (NaN from the stored NaN, the clamped ±DBL_MAX as stored). */
+function pointAt(key: string, series: SeriesPoints, i: number): Metric {
+  return { key, value: series.values[i]!, timestamp: series.timestamps[i]!, step: series.steps[i]! };
+}
+
+/**
+ * The steps a chart of at most `max` steps shows, from a series' steps in ascending order. With at most `max`
+ * distinct steps, all of them (as MLflow). With more, targets are spread evenly over the step *range* and each is
+ * resolved to the first logged step at or after it by binary search; for evenly spaced steps (the usual 0, 1, 2,
+ * … or 0, 10, 20, …) the result is the same steps MLflow picks, which ranks every step; first and last are kept.
+ */
+export function sampledSteps(steps: Float64Array, max: number): Set<number> {
+  const distinct: number[] = [];
+  for (let i = 0; i < steps.length; i++) if (i === 0 || steps[i] !== steps[i - 1]) distinct.push(steps[i]!);
+  if (distinct.length <= max) return new Set(distinct);
+  const found = new Set<number>();
+  for (const target of stepTargets(distinct[0]!, distinct[distinct.length - 1]!, max)) {
+    let lo = 0;
+    let hi = distinct.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (distinct[mid]! < target) lo = mid + 1;
+      else hi = mid;
     }
-    return [...found].sort((a, b) => a - b);
+    found.add(distinct[lo]!);
   }
+  return found;
 }
 
 /** `max` step values spread evenly from `first` to `last`, both included. */

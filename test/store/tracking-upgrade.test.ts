@@ -114,8 +114,8 @@ afterEach(async () => {
 });
 
 for (const backend of STORE_BACKENDS) {
-  describe(`009-metric-series and 010-cluster-run-values upgrade on ${backend.name}`, () => {
-    it('moves every point of an existing store into metric_points, unchanged through the API', async () => {
+  describe(`009-metric-series, 010-cluster-run-values and 011-metric-chunks upgrade on ${backend.name}`, () => {
+    it('moves every point of an existing store into metric chunks, unchanged through the API', async () => {
       const uri = await backend.uri();
       await createAtPreviousSchema(uri);
       const store = await openStore(uri);
@@ -136,9 +136,13 @@ for (const backend of STORE_BACKENDS) {
       expect((await history.history({ runId: RUN_B, key: 'loss' })).metrics).toEqual([
         { key: 'loss', value: 0.7, timestamp: 10, step: 0 },
       ]);
-      const tables = await sql<{ n: number }>`select count(*) as n from metric_points`.execute(store.db);
-      expect(Number(tables.rows[0]!.n)).toBe(6);
+      // One chunk per series (3), holding all 6 points.
+      const chunks = await sql<{ n: number; points: number }>`
+        select count(*) as n, sum(points) as points from metric_chunks`.execute(store.db);
+      expect(Number(chunks.rows[0]!.n)).toBe(3);
+      expect(Number(chunks.rows[0]!.points)).toBe(6);
       await expect(sql`select 1 from metrics`.execute(store.db)).rejects.toThrow();
+      await expect(sql`select 1 from metric_points`.execute(store.db)).rejects.toThrow();
       if (backend.name === 'sqlite') {
         // 010: params and latest_metrics clustered on (run_id, key), their search indexes recreated.
         const ddl = await sql<{ name: string; sql: string }>`

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { encodeChunks } from '../../src/store/metric-chunks.js';
 import type { Store } from '../../src/store/open-store.js';
 import type { MetricTable } from '../../src/store/schema.js';
 
@@ -64,18 +65,13 @@ export async function insertRuns(
         .returning(['series_id', 'run_id', 'key'])
         .execute();
       const seriesId = new Map(series.map((s) => [`${s.run_id}/${s.key}`, s.series_id]));
-      await tx
-        .insertInto('metric_points')
-        .values(
-          metrics.map((m) => ({
-            series_id: seriesId.get(`${m.run_id}/${m.key}`)!,
-            step: m.step,
-            timestamp: m.timestamp,
-            value: m.value,
-            is_nan: m.is_nan,
-          })),
-        )
-        .execute();
+      const chunks = encodeChunks(metrics, (m) => seriesId.get(`${m.run_id}/${m.key}`)!);
+      for (let i = 0; i < chunks.length; i += 500) {
+        await tx
+          .insertInto('metric_chunks')
+          .values(chunks.slice(i, i + 500))
+          .execute();
+      }
       await tx.insertInto('latest_metrics').values(metrics).execute();
     }
   });

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect as KyselyPostgresDialect } from 'kysely';
 import pg from 'pg';
 import { latestPerKey, type StoreDialect } from '../dialect.js';
+import { encodeChunks } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 
 const INT8_OID = 20;
@@ -20,10 +21,9 @@ const FIND_SERIES = `
   SELECT s.series_id, s.run_id, s.key FROM metric_series s
   JOIN unnest($1::text[], $2::text[]) AS b (run_id, key) ON s.run_id = b.run_id AND s.key = b.key`;
 
-const INSERT_POINTS = `
-  INSERT INTO metric_points (series_id, step, "timestamp", value, is_nan)
-  SELECT * FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::float8[], $5::int4[])
-  ON CONFLICT DO NOTHING`;
+const INSERT_CHUNKS = `
+  INSERT INTO metric_chunks (series_id, min_step, max_step, points, data)
+  SELECT * FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int4[], $5::bytea[])`;
 
 const UPSERT_LATEST = `
   INSERT INTO latest_metrics AS l (run_id, key, value, "timestamp", step, is_nan)
@@ -43,34 +43,16 @@ function latestColumns(rows: readonly MetricTable[]): unknown[][] {
   ];
 }
 
-/**
- * The points as five array literals: numbers need no quoting or escaping, so one join a column replaces pg's
- * generic per-element array serialization (which quoted and regex-escaped each of the 5,000 values of a batch).
- * JavaScript's number-to-string is exact for doubles and plain digits for the integer columns, both of which
- * PostgreSQL's float8 and int8 input read back unchanged.
- */
-function pointColumns(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): string[] {
-  const n = rows.length;
-  const series = new Array<number>(n);
-  const steps = new Array<number>(n);
-  const times = new Array<number>(n);
-  const values = new Array<number>(n);
-  const nans = new Array<number>(n);
-  let runId: string | undefined;
-  let perRun = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    if (r.run_id !== runId) {
-      runId = r.run_id;
-      perRun = ids.get(runId)!;
-    }
-    series[i] = perRun.get(r.key)!;
-    steps[i] = r.step;
-    times[i] = r.timestamp;
-    values[i] = r.value;
-    nans[i] = r.is_nan;
-  }
-  return [series, steps, times, values, nans].map((column) => `{${column.join(',')}}`);
+/** The batch's chunks (`store/metric-chunks.ts`) as the five columns of one unnest insert. */
+function chunkColumns(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): unknown[] {
+  const chunks = encodeChunks(rows, (r) => ids.get(r.run_id)!.get(r.key)!);
+  return [
+    chunks.map((c) => c.series_id),
+    chunks.map((c) => c.min_step),
+    chunks.map((c) => c.max_step),
+    chunks.map((c) => c.points),
+    chunks.map((c) => c.data),
+  ];
 }
 
 export class PostgresStoreDialect implements StoreDialect {
@@ -126,7 +108,7 @@ export class PostgresStoreDialect implements StoreDialect {
         perRun.set(s.key, s.series_id);
         ids.set(s.run_id, perRun);
       }
-      await client.query(INSERT_POINTS, pointColumns(rows, ids));
+      await client.query(INSERT_CHUNKS, chunkColumns(rows, ids));
       await client.query(UPSERT_LATEST, latestColumns(latest));
       await client.query('COMMIT');
     } catch (err) {

@@ -1,14 +1,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect as KyselySqliteDialect } from 'kysely';
 import { latestPerKey, type StoreDialect } from '../dialect.js';
+import { encodeChunks } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 import { cachingDatabase } from './statement-cache.js';
 
 /** SQLite page cache of the server's connection, in KiB. */
 export const SQLITE_CACHE_KIB = 64 * 1024;
-
-/** Rows per multi-row INSERT on the ingest path (5 bound values each, far below SQLite's 32,766 limit). */
-const POINTS_PER_INSERT = 200;
 
 export interface SqliteOptions {
   /** File path, or ':memory:'. */
@@ -36,10 +34,8 @@ export class SqliteStoreDialect implements StoreDialect {
     upsertLatest?: BetterSqlite3.Statement;
     findSeries?: BetterSqlite3.Statement;
     addSeries?: BetterSqlite3.Statement;
-    insertPoints?: BetterSqlite3.Statement;
-    insertPoint?: BetterSqlite3.Statement;
+    insertChunk?: BetterSqlite3.Statement;
   } = {};
-  readonly #pointArgs: unknown[] = new Array(POINTS_PER_INSERT * 5);
 
   constructor(opts: SqliteOptions) {
     this.#db = new BetterSqlite3(opts.path);
@@ -70,7 +66,7 @@ export class SqliteStoreDialect implements StoreDialect {
     await kysely.connection().execute(async () => {
       this.#db.transaction(() => {
         const ids = this.#seriesIds(latest);
-        this.#insertPoints(rows, ids);
+        this.#insertChunks(rows, ids);
         this.#statements.upsertLatest ??= this.#db.prepare(
           `INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp,
@@ -107,44 +103,16 @@ export class SqliteStoreDialect implements StoreDialect {
     return ids;
   }
 
-  /**
-   * Multi-row INSERTs of POINTS_PER_INSERT points: one statement step per few hundred rows instead of per row is
-   * what makes the batch cheap (the per-call overhead of a prepared statement exceeds the B-tree insert itself).
-   */
-  #insertPoints(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): void {
+  /** One chunk row per series of the batch (`store/metric-chunks.ts`). */
+  #insertChunks(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): void {
     const st = this.#statements;
-    st.insertPoints ??= this.#db.prepare(
-      `INSERT OR IGNORE INTO metric_points (series_id, step, timestamp, value, is_nan) VALUES ${Array(
-        POINTS_PER_INSERT,
-      )
-        .fill('(?, ?, ?, ?, ?)')
-        .join(', ')}`,
+    st.insertChunk ??= this.#db.prepare(
+      'INSERT INTO metric_chunks (series_id, min_step, max_step, points, data) VALUES (?, ?, ?, ?, ?)',
     );
-    st.insertPoint ??= this.#db.prepare(
-      'INSERT OR IGNORE INTO metric_points (series_id, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)',
-    );
-    const args = this.#pointArgs;
-    let n = 0;
-    let runId: string | undefined;
-    let perRun = new Map<string, number>();
-    for (const r of rows) {
-      if (r.run_id !== runId) {
-        runId = r.run_id;
-        perRun = ids.get(runId)!;
-      }
-      const o = n * 5;
-      args[o] = perRun.get(r.key);
-      args[o + 1] = r.step;
-      args[o + 2] = r.timestamp;
-      args[o + 3] = r.value;
-      args[o + 4] = r.is_nan;
-      if (++n === POINTS_PER_INSERT) {
-        st.insertPoints.run(args);
-        n = 0;
-      }
+    const insert = st.insertChunk;
+    for (const c of encodeChunks(rows, (r) => ids.get(r.run_id)!.get(r.key)!)) {
+      insert.run(c.series_id, c.min_step, c.max_step, c.points, c.data);
     }
-    for (let i = 0; i < n * 5; i += 5)
-      st.insertPoint.run(args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4]);
   }
 
   async close(): Promise<void> {
