@@ -22,8 +22,9 @@ export interface StoreDialect {
   readonly lockForUpdate: boolean;
   createKysely(): Kysely<Database>;
   /**
-   * Appends metric points and advances `latest_metrics`, in one transaction. This is the ingest hot path, so each
-   * dialect uses its fastest statement shape (SQLite: a cached prepared statement; PostgreSQL: one unnest insert).
+   * Appends metric points (as one chunk per series, `metric-chunks.ts`) and advances `latest_metrics`, in one
+   * transaction. This is the ingest hot path, so each dialect uses its fastest statement shape (SQLite: cached
+   * prepared statements; PostgreSQL: one unnest insert per table).
    */
   insertMetrics(rows: readonly MetricTable[]): Promise<void>;
   close(): Promise<void>;
