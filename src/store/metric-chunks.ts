@@ -133,17 +133,42 @@ export function readSeries(
   for (const c of chunks) {
     const planes = chunkPlanes(c.data, c.points);
     const k = c.points;
+    if (!stepRange) {
+      steps.set(planes.subarray(0, k), n);
+      timestamps.set(planes.subarray(k, 2 * k), n);
+      values.set(planes.subarray(2 * k), n);
+      n += k;
+      continue;
+    }
     for (let i = 0; i < k; i++) {
       const step = planes[i]!;
-      if (stepRange && (step < stepRange.min || step > stepRange.max)) continue;
+      if (step < stepRange.min || step > stepRange.max) continue;
       steps[n] = step;
       timestamps[n] = planes[k + i]!;
       values[n] = planes[2 * k + i]!;
       n++;
     }
   }
+  // The usual series was logged in order without repeats: one pass proves it and the columns are returned as read.
   let sorted = true;
-  for (let i = 1; i < n && sorted; i++) if (compare(steps, timestamps, values, i - 1, i) > 0) sorted = false;
+  let ties = false;
+  for (let i = 1; i < n; i++) {
+    const d = steps[i]! - steps[i - 1]!;
+    if (d > 0) continue;
+    if (d < 0 || compare(steps, timestamps, values, i - 1, i) > 0) {
+      sorted = false;
+      break;
+    }
+    if (timestamps[i] === timestamps[i - 1]) ties = true;
+  }
+  if (sorted && !ties) {
+    return {
+      steps: steps.subarray(0, n),
+      timestamps: timestamps.subarray(0, n),
+      values: values.subarray(0, n),
+      length: n,
+    };
+  }
   let order: Uint32Array | undefined;
   if (!sorted) {
     order = new Uint32Array(n);

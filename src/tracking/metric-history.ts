@@ -3,6 +3,7 @@ import { optionalArray, optionalInt, optionalString } from '../core/validate.js'
 import { readSeries, type SeriesPoints } from '../store/metric-chunks.js';
 import type { Store } from '../store/open-store.js';
 import { LIMITS } from './limits.js';
+import { sampleSeries } from './metric-sampling.js';
 import type { RunService } from './run-service.js';
 import { decodePageToken, encodePageToken } from './search/page-token.js';
 import type { Metric } from './types.js';
@@ -37,14 +38,13 @@ export class MetricHistoryService {
       : { metrics };
   }
 
-  /** A series' points in get-history order, from its chunks; only those with steps in `range` when given. */
-  private async points(seriesId: number, range?: { min: number; max: number }): Promise<SeriesPoints> {
-    let query = this.store.db
+  /** A series' points in get-history order, from its chunks. */
+  private async points(seriesId: number): Promise<SeriesPoints> {
+    const query = this.store.db
       .selectFrom('metric_chunks')
       .select(['data', 'points'])
       .where('series_id', '=', seriesId);
-    if (range) query = query.where('min_step', '<=', range.max).where('max_step', '>=', range.min);
-    return readSeries(await query.execute(), range);
+    return readSeries(await query.execute());
   }
 
   /** The integer id a run's metric is stored under; none until the first point of it is logged. */
@@ -94,11 +94,8 @@ export class MetricHistoryService {
       if (seriesId === undefined) continue;
       const range =
         startStep !== undefined && endStep !== undefined ? { min: startStep, max: endStep } : undefined;
-      const series = await this.points(seriesId, range);
-      const chosen = sampledSteps(series.steps, maxResults);
-      for (let i = 0; i < series.length; i++) {
-        if (chosen.has(series.steps[i]!)) out.push({ runId, ...pointAt(key, series, i) });
-      }
+      const series = await sampleSeries(this.store, seriesId, maxResults, range);
+      for (let i = 0; i < series.length; i++) out.push({ runId, ...pointAt(key, series, i) });
     }
     return out;
   }
@@ -107,36 +104,4 @@ export class MetricHistoryService {
 /** Point `i` of a series as the API returns it (NaN from the stored NaN, the clamped ±DBL_MAX as stored). */
 function pointAt(key: string, series: SeriesPoints, i: number): Metric {
   return { key, value: series.values[i]!, timestamp: series.timestamps[i]!, step: series.steps[i]! };
-}
-
-/**
- * The steps a chart of at most `max` steps shows, from a series' steps in ascending order. With at most `max`
- * distinct steps, all of them (as MLflow). With more, targets are spread evenly over the step *range* and each is
- * resolved to the first logged step at or after it by binary search; for evenly spaced steps (the usual 0, 1, 2,
- * … or 0, 10, 20, …) the result is the same steps MLflow picks, which ranks every step; first and last are kept.
- */
-export function sampledSteps(steps: Float64Array, max: number): Set<number> {
-  const distinct: number[] = [];
-  for (let i = 0; i < steps.length; i++) if (i === 0 || steps[i] !== steps[i - 1]) distinct.push(steps[i]!);
-  if (distinct.length <= max) return new Set(distinct);
-  const found = new Set<number>();
-  for (const target of stepTargets(distinct[0]!, distinct[distinct.length - 1]!, max)) {
-    let lo = 0;
-    let hi = distinct.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (distinct[mid]! < target) lo = mid + 1;
-      else hi = mid;
-    }
-    found.add(distinct[lo]!);
-  }
-  return found;
-}
-
-/** `max` step values spread evenly from `first` to `last`, both included. */
-export function stepTargets(first: number, last: number, max: number): number[] {
-  if (max === 1) return [last];
-  const out: number[] = [];
-  for (let i = 0; i < max; i++) out.push(first + Math.round((i * (last - first)) / (max - 1)));
-  return out;
 }
