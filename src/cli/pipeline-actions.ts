@@ -85,7 +85,8 @@ export async function reproCommand(targets: string[], flags: ReproFlags): Promis
           opened = new MloopClient({ baseUrl: resolveServer(serverUrl).url, headers: credentials() });
         } else {
           const { openLocalClient } = await import('../sdk/local.js');
-          opened = await openLocalClient({ home: home!, create: true });
+          // Stage runs need only the tracking API: the in-process app without serving and monitoring starts faster.
+          opened = await openLocalClient({ home: home!, create: true, api: 'tracking' });
         }
         return opened;
       },
