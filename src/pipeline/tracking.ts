@@ -66,10 +66,14 @@ export class SdkTracker implements Tracker {
 
   private ensureParent() {
     this.parent ??= (async () => {
-      this.client = await this.open();
-      const { gitContext, gitTags } = await import('../sdk/git.js');
-      const context = await gitContext(this.root);
-      this.gitTags = context ? gitTags(context) : [];
+      // git runs as child processes: they proceed on another core while this one opens the store.
+      const git = import('../sdk/git.js').then(async ({ gitContext, gitTags }) => {
+        const context = await gitContext(this.root);
+        return context ? gitTags(context) : [];
+      });
+      const [client, tags] = await Promise.all([this.open(), git]);
+      this.client = client;
+      this.gitTags = tags;
       let experimentId: string;
       try {
         experimentId = (await this.client.getExperimentByName(this.experiment)).experimentId;
