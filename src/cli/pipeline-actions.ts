@@ -81,8 +81,16 @@ export async function reproCommand(targets: string[], flags: ReproFlags): Promis
     tracker = new SdkTracker(
       async () => {
         if (serverUrl) {
-          const { MloopClient } = await import('../sdk/client.js');
-          opened = new MloopClient({ baseUrl: resolveServer(serverUrl).url, headers: credentials() });
+          const [{ MloopClient }, { bufferedFetch }] = await Promise.all([
+            import('../sdk/client.js'),
+            import('../sdk/buffered-fetch.js'),
+          ]);
+          // Two small JSON requests per stage: node:http costs a third of the global fetch's CPU for them.
+          opened = new MloopClient({
+            baseUrl: resolveServer(serverUrl).url,
+            headers: credentials(),
+            fetch: bufferedFetch(),
+          });
         } else {
           const { openLocalClient } = await import('../sdk/local.js');
           // Stage runs need only the tracking API: the in-process app without serving and monitoring starts faster.
