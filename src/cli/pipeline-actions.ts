@@ -10,7 +10,7 @@ import { type ReproEvent, repro, type StageOutcome } from '../pipeline/repro.js'
 import { pipelineStatus } from '../pipeline/status.js';
 import type { MloopClient } from '../sdk/client.js';
 import { CliError } from './cli-error.js';
-import { credentials } from './connect.js';
+import { credentials, currentUser } from './connect.js';
 import { formatDuration, printJson, table } from './output.js';
 import type { ReproFlags } from './pipeline-command.js';
 
@@ -88,13 +88,20 @@ export async function reproCommand(targets: string[], flags: ReproFlags): Promis
           // Two small JSON requests per stage: node:http costs a third of the global fetch's CPU for them.
           opened = new MloopClient({
             baseUrl: resolveServer(serverUrl).url,
+            actor: currentUser(),
             headers: credentials(),
             fetch: bufferedFetch(),
           });
         } else {
           const { openLocalClient } = await import('../sdk/local.js');
           // Stage runs need only the tracking API: the in-process app without serving and monitoring starts faster.
-          opened = await openLocalClient({ home: home!, create: true, api: 'tracking' });
+          opened = await openLocalClient({
+            home: home!,
+            create: true,
+            api: 'tracking',
+            // The audit log names who ran the pipeline, as it does for every other CLI command.
+            actor: currentUser(),
+          });
         }
         return opened;
       },
