@@ -20,7 +20,7 @@ export function credentials(env: NodeJS.ProcessEnv = process.env): Record<string
 }
 
 /** The OS user, recorded as the actor of registry changes made from the CLI. */
-function currentUser(): string | undefined {
+export function currentUser(): string | undefined {
   try {
     return userInfo().username;
   } catch {

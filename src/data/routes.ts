@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { type Context, Hono } from 'hono';
 import { invalid, show } from '../core/errors.js';
 import { readJsonObject, requireJsonContentType } from '../server/json-body.js';
-import type { Services } from '../server/services.js';
+import type { TrackingServices } from '../server/tracking-services.js';
 import { validateHash } from './dataset-service.js';
 import { inferSchema } from './schema/schema.js';
 import { validateProfile } from './schema/validate-profile.js';
@@ -24,7 +24,7 @@ const VERSION_FIELDS = [
  * The native API of datasets (`/api/v1/datasets…`) and of their content (`/api/v1/dataset-content…`). Content is
  * raw bytes (application/octet-stream), checked against its SHA-256 as it streams in; everything else is JSON.
  */
-export function dataRoutes(services: () => Services): Hono {
+export function dataRoutes(services: () => TrackingServices): Hono {
   const api = new Hono();
 
   api.get('/datasets', async (c) => c.json({ items: await services().datasets.list() }));

@@ -1,10 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { POINTER_EXTENSION, readPointer } from '../data/pointer.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { MloopClient } from '../sdk/client.js';
 import { MloopApiError } from '../sdk/errors.js';
 import type { LogInputsInput } from '../sdk/types.js';
 import type { HashedPath } from './lock.js';
+import { PointerIndex } from './pointer-index.js';
 import {
   PIPELINE_RECORD_ARTIFACT,
   PIPELINE_SUMMARY_TAG,
@@ -55,6 +55,7 @@ export class SdkTracker implements Tracker {
   private client!: MloopClient;
   /** Git tags computed once per pipeline run, not once per stage (each computation runs git several times). */
   private gitTags: { key: string; value: string }[] = [];
+  private readonly pointers = new PointerIndex();
 
   /** `open` is called on the first stage execution, so a fully cached repro never opens the tracking store. */
   constructor(
@@ -65,10 +66,14 @@ export class SdkTracker implements Tracker {
 
   private ensureParent() {
     this.parent ??= (async () => {
-      this.client = await this.open();
-      const { gitContext, gitTags } = await import('../sdk/git.js');
-      const context = await gitContext(this.root);
-      this.gitTags = context ? gitTags(context) : [];
+      // git runs as child processes: they proceed on another core while this one opens the store.
+      const git = import('../sdk/git.js').then(async ({ gitContext, gitTags }) => {
+        const context = await gitContext(this.root);
+        return context ? gitTags(context) : [];
+      });
+      const [client, tags] = await Promise.all([this.open(), git]);
+      this.client = client;
+      this.gitTags = tags;
       let experimentId: string;
       try {
         experimentId = (await this.client.getExperimentByName(this.experiment)).experimentId;
@@ -142,16 +147,8 @@ export class SdkTracker implements Tracker {
 
   /** The dataset version a dep is, when a pointer file beside it names exactly this content. */
   private async trackedVersion(dep: HashedPath) {
-    const abs = resolve(this.root, dep.path);
-    const dir = dirname(abs);
-    if (!existsSync(dir)) return undefined;
-    for (const f of readdirSync(dir)) {
-      if (!f.endsWith(POINTER_EXTENSION)) continue;
-      const p = await readPointer(join(dir, f)).catch(() => undefined);
-      if (!p || p.dataPath !== abs || p.hash !== dep.hash) continue;
-      return this.client.getDatasetVersion(p.name, p.version).catch(() => undefined);
-    }
-    return undefined;
+    const p = await this.pointers.find(resolve(this.root, dep.path), dep.hash);
+    return p && this.client.getDatasetVersion(p.name, p.version).catch(() => undefined);
   }
 
   async end(runId: string | undefined, stage: Stage, end: StageRunEnd): Promise<void> {

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
+import type { Hono } from 'hono';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import { type ResolvedConfig, resolveConfig } from '../config/config.js';
 import { MloopError, show } from '../core/errors.js';
-import { createApp } from '../server/app.js';
-import { createServices } from '../server/services.js';
 import { openStore } from '../store/open-store.js';
 import { MloopClient } from './client.js';
 import type { ClientOptions } from './types.js';
@@ -22,6 +21,11 @@ export interface LocalClientOptions {
   git?: boolean;
   /** Passed on to the client: who is acting (recorded with alias moves). */
   actor?: string;
+  /**
+   * Which API the in-process app serves: all of the server's (default), or only tracking, datasets and artifacts
+   * (`createTrackingApp`), which starts in about 100 ms less CPU for a process that only records runs.
+   */
+  api?: 'all' | 'tracking';
 }
 
 /** An `MloopClient` over a home directory's stores, served by the in-process app; `close()` releases the stores. */
@@ -55,10 +59,26 @@ export async function openLocalClient(options: LocalClientOptions = {}): Promise
   const store = await openStore(config.store);
   try {
     const artifacts = openArtifactStore(config.artifacts);
-    const services = createServices(store, artifacts);
-    await services.experiments.ensureDefault();
     // In-process: nothing reaches it over a network, so no Host name needs guarding.
-    const app = createApp(services, { security: { allowedHosts: '*' } });
+    const appOptions = { security: { allowedHosts: '*' as const } };
+    let app: Hono;
+    if (options.api === 'tracking') {
+      const [{ createTrackingServices }, { createTrackingApp }] = await Promise.all([
+        import('../server/tracking-services.js'),
+        import('../server/tracking-app.js'),
+      ]);
+      const services = createTrackingServices(store, artifacts);
+      await services.experiments.ensureDefault();
+      app = createTrackingApp(services, appOptions);
+    } else {
+      const [{ createServices }, { createApp }] = await Promise.all([
+        import('../server/services.js'),
+        import('../server/app.js'),
+      ]);
+      const services = createServices(store, artifacts);
+      await services.experiments.ensureDefault();
+      app = createApp(services, appOptions);
+    }
     const fetchImpl: typeof fetch = async (input, init) => app.fetch(new Request(input, init));
     return new LocalMloopClient(
       fetchImpl,

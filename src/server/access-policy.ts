@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ResourceType } from '../auth/types.js';
-import type { Services } from './services.js';
+import type { TrackingServices } from './tracking-services.js';
 
 /**
  * What each route needs (MLflow auth app's validator map, default-deny): a route that is not in this table is
@@ -24,7 +24,8 @@ export type Action =
 
 export interface RequestView {
   c: Context;
-  services: Services;
+  /** Rules locate resources through the tracking services, which every app (`createApp`, `createTrackingApp`) has. */
+  services: TrackingServices;
   /** The request message: query parameters for GET, else the JSON body (parsed leniently; {} if unreadable). */
   message(): Promise<Record<string, unknown>>;
   /**

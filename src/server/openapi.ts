@@ -1,4 +1,5 @@
 import { RUN_STATUSES, VIEW_TYPES } from '../tracking/types.js';
+import { API_PREFIX } from './api-prefix.js';
 import { SCHEMAS, type SchemaName, type SchemaObject } from './openapi-schemas.js';
 import { VERSION } from './version.js';
 
@@ -38,8 +39,7 @@ export interface OpenApiDocument {
   components: { schemas: Record<SchemaName, SchemaObject> };
 }
 
-/** Where the native API is mounted; the document's paths are relative to it. */
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX };
 
 const ref = (name: SchemaName): SchemaObject => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: SchemaObject): MediaObject => ({ content: { 'application/json': { schema } } });

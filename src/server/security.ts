@@ -8,7 +8,7 @@ import { MloopError } from '../core/errors.js';
 import { type RequestView, routeParams, ruleFor } from './access-policy.js';
 import { errorResponse } from './http-errors.js';
 import { RateLimiter } from './rate-limit.js';
-import type { Services } from './services.js';
+import type { TrackingServices } from './tracking-services.js';
 
 export interface SecurityOptions {
   /** Require authentication and enforce permissions (`mloop server --auth`). */
@@ -122,7 +122,7 @@ function corsHeaders(origin: string): Record<string, string> {
  * audit record of every write. With authentication off everyone acts as `anonymous` with full rights, and writes
  * are still audited.
  */
-export function accessControl(services: () => Services, opts: SecurityOptions): MiddlewareHandler {
+export function accessControl(services: () => TrackingServices, opts: SecurityOptions): MiddlewareHandler {
   const limiter = opts.rateLimit
     ? new RateLimiter(opts.rateLimit.perSecond, opts.rateLimit.burst)
     : undefined;
@@ -159,7 +159,7 @@ export function accessControl(services: () => Services, opts: SecurityOptions): 
   async function guarded(
     c: Context,
     next: () => Promise<void>,
-    s: Services,
+    s: TrackingServices,
     audit: { principal: Principal | undefined; resource: string | undefined },
   ): Promise<Response | undefined> {
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL') ?? matchedRoutes(c).at(-1);
@@ -304,7 +304,7 @@ async function authorize(
   rule: NonNullable<ReturnType<typeof ruleFor>>,
   p: Principal,
   view: RequestView,
-  s: Services,
+  s: TrackingServices,
 ): Promise<MloopError | undefined> {
   const denied = (what: string) =>
     new MloopError('PERMISSION_DENIED', `Permission denied: user '${p.user}' (${p.role}) cannot ${what}.`);
@@ -342,7 +342,7 @@ async function authorize(
   }
 }
 
-async function authenticate(c: Context, s: Services): Promise<Principal | undefined | Response> {
+async function authenticate(c: Context, s: TrackingServices): Promise<Principal | undefined | Response> {
   const header = c.req.header('authorization') ?? '';
   if (/^(bearer|basic)(\s|$)/i.test(header)) return principalFromAuthorization(header, s.users);
   const session = getCookie(c, SESSION_COOKIE);

@@ -82,6 +82,10 @@ export class ExperimentService {
   }
 
   async get(experimentId: unknown): Promise<Experiment> {
+    return (await this.hydrate([await this.#row(experimentId)]))[0]!;
+  }
+
+  async #row(experimentId: unknown): Promise<ExperimentRow> {
     const id = validateExperimentId(experimentId);
     const row = await this.store.db
       .selectFrom('experiments')
@@ -89,7 +93,7 @@ export class ExperimentService {
       .where('experiment_id', '=', id)
       .executeTakeFirst();
     if (!row) throw notFound(`No Experiment with id=${id} exists`);
-    return (await this.hydrate([row]))[0]!;
+    return row;
   }
 
   async getByName(name: unknown): Promise<Experiment> {
@@ -103,9 +107,12 @@ export class ExperimentService {
     return (await this.hydrate([row]))[0]!;
   }
 
-  /** The experiment, required to be active because a write is about to happen in it. */
-  async getActive(experimentId: unknown): Promise<Experiment> {
-    const experiment = await this.get(experimentId);
+  /**
+   * The experiment, required to be active because a write is about to happen in it. Without its tags, which no
+   * writer needs: one query on the path of every created run.
+   */
+  async getActive(experimentId: unknown): Promise<Omit<Experiment, 'tags'>> {
+    const experiment = experimentOf(await this.#row(experimentId));
     if (experiment.lifecycleStage !== 'active') {
       throw invalid(
         `The experiment ${experiment.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
@@ -232,16 +239,19 @@ export class ExperimentService {
       list.push({ key: t.key, value: t.value });
       byId.set(t.experiment_id, list);
     }
-    return rows.map((r) => ({
-      experimentId: String(r.experiment_id),
-      name: r.name,
-      artifactLocation: r.artifact_location,
-      lifecycleStage: r.lifecycle_stage as Experiment['lifecycleStage'],
-      creationTime: r.creation_time,
-      lastUpdateTime: r.last_update_time,
-      tags: byId.get(r.experiment_id) ?? [],
-    }));
+    return rows.map((r) => ({ ...experimentOf(r), tags: byId.get(r.experiment_id) ?? [] }));
   }
+}
+
+function experimentOf(r: ExperimentRow): Omit<Experiment, 'tags'> {
+  return {
+    experimentId: String(r.experiment_id),
+    name: r.name,
+    artifactLocation: r.artifact_location,
+    lifecycleStage: r.lifecycle_stage as Experiment['lifecycleStage'],
+    creationTime: r.creation_time,
+    lastUpdateTime: r.last_update_time,
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   requireString,
 } from '../core/validate.js';
 import { readFields } from '../server/json-body.js';
-import type { Services } from '../server/services.js';
+import type { TrackingServices } from '../server/tracking-services.js';
 import { metricJson, pageJson, runJson } from './json.js';
 import { LIMITS } from './limits.js';
 import { listRunArtifacts } from './run-artifacts.js';
@@ -21,7 +21,7 @@ import { validateExperimentId, validateKey, validateRunId } from './validation.j
  * HTTP to service calls; top-level fields are checked here under their native names so that errors name the
  * field the caller sent, and the services check everything else.
  */
-export function trackingRoutes(services: () => Services): Hono {
+export function trackingRoutes(services: () => TrackingServices): Hono {
   const api = new Hono();
 
   api.get('/experiments', async (c) => {

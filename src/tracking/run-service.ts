@@ -14,7 +14,7 @@ import type { Database, MetricTable } from '../store/schema.js';
 import type { ExperimentService } from './experiment-service.js';
 import { LIMITS } from './limits.js';
 import { toMetricRow } from './metric-values.js';
-import { hydrateRuns } from './run-hydrate.js';
+import { hydrateCreatedRun, hydrateRuns } from './run-hydrate.js';
 import { type RunSearch, searchRunIds } from './search/run-sql.js';
 import {
   RUN_STATUSES,
@@ -90,7 +90,10 @@ export class RunService {
         .execute();
       await writeInputs(tx, runId, row.experiment_id, inputs);
     });
-    return this.get(runId);
+    return hydrateCreatedRun(this.store, row, {
+      datasets: inputs.datasets.length > 0,
+      models: inputs.modelIds.length > 0,
+    });
   }
 
   async get(runId: unknown): Promise<Run> {
@@ -134,7 +137,8 @@ export class RunService {
 
   /**
    * Changes status, end time or name; with `batch`, first logs its metrics, params and tags, so that a run can be
-   * finished with what it produced in one request. Every field is checked before anything is written.
+   * finished with what it produced in one request. Every field is checked before anything is written, and the change
+   * is written last. Without metrics, the batch and the change are one transaction (a pipeline stage's finish).
    */
   async update(input: {
     runId: unknown;
@@ -150,28 +154,47 @@ export class RunService {
         : oneOf(input.status, 'status', RUN_STATUSES);
     const endTime = optionalInt(input.endTime, 'end_time', { min: 0 });
     const runName = optionalString(input.runName, 'run_name', { max: LIMITS.runNameLength });
-    if (input.batch) await this.logBatch(info.runId, input.batch);
+    const batch = input.batch ? checkBatch(info.runId, input.batch) : undefined;
+    const change = !!status || endTime !== undefined || !!runName;
+    // Metrics go through the dialect's own transaction: logged first, then the rest, so a status change still
+    // follows everything the request logged.
+    if (batch?.metrics.length) {
+      await this.#writeKeyValues(info.runId, batch);
+      await this.store.dialect.insertMetrics(batch.metrics);
+    }
+    const pending = batch && !batch.metrics.length ? batch : undefined;
     // Nothing to change is not an error (and an UPDATE with an empty SET is not valid SQL).
-    if (!status && endTime === undefined && !runName) return input.batch ? this.getInfo(info.runId) : info;
-    await this.store.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('runs')
-        .set({
-          ...(status ? { status } : {}),
-          ...(endTime !== undefined ? { end_time: endTime } : {}),
-          ...(runName ? { name: runName } : {}),
-        })
-        .where('run_id', '=', info.runId)
-        .execute();
-      if (runName) {
+    if (change || pending?.params.length || pending?.tags.length) {
+      await this.store.db.transaction().execute(async (tx) => {
+        if (pending) await writeKeyValues(tx, info.runId, pending);
+        if (!change) return;
         await tx
-          .insertInto('tags')
-          .values({ run_id: info.runId, key: TAG.runName, value: runName })
-          .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value: runName }))
+          .updateTable('runs')
+          .set({
+            ...(status ? { status } : {}),
+            ...(endTime !== undefined ? { end_time: endTime } : {}),
+            ...(runName ? { name: runName } : {}),
+          })
+          .where('run_id', '=', info.runId)
           .execute();
-      }
-    });
-    return this.getInfo(info.runId);
+        if (runName) {
+          await tx
+            .insertInto('tags')
+            .values({ run_id: info.runId, key: TAG.runName, value: runName })
+            .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value: runName }))
+            .execute();
+        }
+      });
+    }
+    // What was written, without reading the run back: the row was read above, and only these fields changed.
+    const taggedName = batch?.tags.findLast((t) => t.key === TAG.runName)?.value;
+    const endedAt = endTime ?? info.endTime;
+    return {
+      ...info,
+      ...(status ? { status } : {}),
+      ...(endedAt === undefined ? {} : { endTime: endedAt }),
+      runName: runName || taggedName || info.runName,
+    };
   }
 
   async delete(runId: unknown): Promise<void> {
@@ -224,66 +247,15 @@ export class RunService {
 
   /** Validates the whole batch before writing any of it, so a rejected batch leaves no partial write. */
   async logBatch(runId: unknown, input: LogBatchInput): Promise<void> {
-    const id = validateRunId(runId);
-    const rawMetrics = optionalArray(input.metrics, 'metrics', { max: LIMITS.metricsPerBatch });
-    const params = validateTags(input.params, 'params', LIMITS.paramValueLength, LIMITS.paramsPerBatch);
-    const tags = validateTags(input.tags, 'tags', LIMITS.runTagValueLength, LIMITS.tagsPerBatch);
-    const total = rawMetrics.length + params.length + tags.length;
-    if (total > LIMITS.entitiesPerBatch) {
-      throw invalid(
-        `A batch logging request can contain at most ${LIMITS.entitiesPerBatch} metrics, params and tags in total; got ${total}.`,
-      );
-    }
-    const metrics: MetricTable[] = new Array(rawMetrics.length);
-    const knownKeys = new Set<string>();
-    for (let i = 0; i < rawMetrics.length; i++) {
-      const field = `metrics[${i}]`;
-      metrics[i] = toMetricRow(id, requireObject(rawMetrics[i], field), field, knownKeys);
-    }
-    const uniqueParams = dedupeParams(params);
-    await this.getActiveInfo(id);
-    if (uniqueParams.length || tags.length) {
-      await this.store.db.transaction().execute(async (tx) => {
-        if (uniqueParams.length) {
-          const existing = await tx
-            .selectFrom('params')
-            .select(['key', 'value'])
-            .where('run_id', '=', id)
-            .where(
-              'key',
-              'in',
-              uniqueParams.map((p) => p.key),
-            )
-            .execute();
-          const changed = existing.filter((e) =>
-            uniqueParams.some((p) => p.key === e.key && p.value !== e.value),
-          );
-          if (changed.length) {
-            throw invalid(
-              `Changing param values is not allowed. Params were already logged=${show(changed.map((c) => ({ key: c.key, old_value: c.value, new_value: uniqueParams.find((p) => p.key === c.key)!.value })))} for run ID='${id}'.`,
-            );
-          }
-          const fresh = uniqueParams.filter((p) => !existing.some((e) => e.key === p.key));
-          if (fresh.length) {
-            await tx
-              .insertInto('params')
-              .values(fresh.map((p) => ({ run_id: id, ...p })))
-              .onConflict((oc) => oc.doNothing())
-              .execute();
-          }
-        }
-        for (const t of dedupeTags(tags)) {
-          await tx
-            .insertInto('tags')
-            .values({ run_id: id, ...t })
-            .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value: t.value }))
-            .execute();
-          if (t.key === TAG.runName)
-            await tx.updateTable('runs').set({ name: t.value }).where('run_id', '=', id).execute();
-        }
-      });
-    }
-    await this.store.dialect.insertMetrics(metrics);
+    const batch = checkBatch(validateRunId(runId), input);
+    const info = await this.getActiveInfo(runId);
+    await this.#writeKeyValues(info.runId, batch);
+    await this.store.dialect.insertMetrics(batch.metrics);
+  }
+
+  async #writeKeyValues(runId: string, batch: CheckedBatch): Promise<void> {
+    if (batch.params.length || batch.tags.length)
+      await this.store.db.transaction().execute((tx) => writeKeyValues(tx, runId, batch));
   }
 
   async logInputs(runId: unknown, datasets: unknown, models?: unknown): Promise<void> {
@@ -342,6 +314,77 @@ export class RunService {
     const { runIds, nextPageToken } = await searchRunIds(this.store.db, this.store.dialect, search);
     const runs = await hydrateRuns(this.store, runIds);
     return nextPageToken ? { runs, nextPageToken } : { runs };
+  }
+}
+
+interface CheckedBatch {
+  metrics: MetricTable[];
+  /** Unique by key. */
+  params: Tag[];
+  /** Unique by key, the last value of a key kept. */
+  tags: Tag[];
+}
+
+/** Every item of a batch checked, before anything of it is written. */
+function checkBatch(runId: string, input: LogBatchInput): CheckedBatch {
+  const rawMetrics = optionalArray(input.metrics, 'metrics', { max: LIMITS.metricsPerBatch });
+  const params = validateTags(input.params, 'params', LIMITS.paramValueLength, LIMITS.paramsPerBatch);
+  const tags = validateTags(input.tags, 'tags', LIMITS.runTagValueLength, LIMITS.tagsPerBatch);
+  const total = rawMetrics.length + params.length + tags.length;
+  if (total > LIMITS.entitiesPerBatch) {
+    throw invalid(
+      `A batch logging request can contain at most ${LIMITS.entitiesPerBatch} metrics, params and tags in total; got ${total}.`,
+    );
+  }
+  const metrics: MetricTable[] = new Array(rawMetrics.length);
+  const knownKeys = new Set<string>();
+  for (let i = 0; i < rawMetrics.length; i++) {
+    const field = `metrics[${i}]`;
+    metrics[i] = toMetricRow(runId, requireObject(rawMetrics[i], field), field, knownKeys);
+  }
+  return { metrics, params: dedupeParams(params), tags: dedupeTags(tags) };
+}
+
+/** A batch's params (which may be logged again only with the same value) and tags (which are replaced). */
+async function writeKeyValues(tx: Transaction<Database>, id: string, batch: CheckedBatch): Promise<void> {
+  const { params, tags } = batch;
+  if (params.length) {
+    const existing = await tx
+      .selectFrom('params')
+      .select(['key', 'value'])
+      .where('run_id', '=', id)
+      .where(
+        'key',
+        'in',
+        params.map((p) => p.key),
+      )
+      .execute();
+    const changed = existing.filter((e) => params.some((p) => p.key === e.key && p.value !== e.value));
+    if (changed.length) {
+      throw invalid(
+        `Changing param values is not allowed. Params were already logged=${show(changed.map((c) => ({ key: c.key, old_value: c.value, new_value: params.find((p) => p.key === c.key)!.value })))} for run ID='${id}'.`,
+      );
+    }
+    const fresh = params.filter((p) => !existing.some((e) => e.key === p.key));
+    if (fresh.length) {
+      await tx
+        .insertInto('params')
+        .values(fresh.map((p) => ({ run_id: id, ...p })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+  if (tags.length) {
+    // One statement for the batch (keys are unique in it, which both databases require of an upsert).
+    await tx
+      .insertInto('tags')
+      .values(tags.map((t) => ({ run_id: id, ...t })))
+      .onConflict((oc) =>
+        oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+      )
+      .execute();
+    const name = tags.findLast((t) => t.key === TAG.runName);
+    if (name) await tx.updateTable('runs').set({ name: name.value }).where('run_id', '=', id).execute();
   }
 }
 

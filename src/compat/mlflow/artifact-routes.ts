@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Hono } from 'hono';
 import { safeArtifactPath } from '../../artifacts/safe-path.js';
-import type { Services } from '../../server/services.js';
+import type { TrackingServices } from '../../server/tracking-services.js';
 import { listRunArtifacts } from '../../tracking/run-artifacts.js';
 import type { Rpc } from './rpc.js';
 
@@ -35,7 +35,7 @@ function rawPathAfter(url: string, prefix: string): string {
 }
 
 /** MLflow's artifact proxy (`mlflow-artifacts:` URIs): download, upload, list and delete through the server. */
-export function mountArtifactProxy(app: Hono, services: () => Services): void {
+export function mountArtifactProxy(app: Hono, services: () => TrackingServices): void {
   app.get(PROXY_PREFIX, async (c) => {
     const dir = safeArtifactPath(c.req.query('path') ?? '', 'path', { allowEmpty: true });
     const entries = await services().artifacts.list(dir);

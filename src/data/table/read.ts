@@ -1,10 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { DataError } from '../data-error.js';
-import { readArrow } from './arrow.js';
-import { readCsv } from './csv.js';
-import { readJsonl } from './jsonl.js';
-import { readParquet } from './parquet.js';
 import type { Batch, ReadOptions, TableFormat } from './types.js';
 
 const EXTENSIONS: Record<string, TableFormat> = {
@@ -52,14 +48,7 @@ export async function* readBatches(
     throw new DataError({ file }, `cannot read: ${(err as Error).message}.`, { cause: err });
   }
   if (size === 0) throw new DataError({ file }, 'empty file (0 bytes): there is no table to read.');
-  const source =
-    format === 'csv' || format === 'tsv'
-      ? readCsv(file, { delimiter: format === 'tsv' ? '\t' : ',', ...opts })
-      : format === 'jsonl'
-        ? readJsonl(file, opts)
-        : format === 'parquet'
-          ? readParquet(file)
-          : readArrow(file);
+  const source = await openReader(file, format, opts);
   try {
     yield* source;
   } catch (err) {
@@ -71,4 +60,20 @@ export async function* readBatches(
       { cause: err },
     );
   }
+}
+
+/**
+ * The format's reader, loaded on first use: Apache Arrow, hyparquet and csv-parse are about 200 modules, and the
+ * server and every local-home command import this file (through monitoring) while most of them never read a table.
+ */
+async function openReader(
+  file: string,
+  format: TableFormat,
+  opts: ReadOptions,
+): Promise<AsyncGenerator<Batch>> {
+  if (format === 'csv' || format === 'tsv')
+    return (await import('./csv.js')).readCsv(file, { delimiter: format === 'tsv' ? '\t' : ',', ...opts });
+  if (format === 'jsonl') return (await import('./jsonl.js')).readJsonl(file, opts);
+  if (format === 'parquet') return (await import('./parquet.js')).readParquet(file);
+  return (await import('./arrow.js')).readArrow(file);
 }
