@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { toJsonValues } from '../serving/datatypes.js';
 import type { PayloadHook, PredictionRecord } from '../serving/payload-hook.js';
@@ -12,6 +13,7 @@ import { sensitiveGroups, storedOutput } from './prediction-output.js';
 import { appendTensors } from './record-columns.js';
 import { mergeDelta, type WindowDelta, type WindowJob } from './window-profile.js';
 import { WindowProfiler } from './window-profiler.js';
+import { type WindowWrite, type WindowWriteOutcome, writeWindow } from './window-write.js';
 
 export interface IngestOptions {
   /** Names this process's window rows; replicas must differ (default: random). */
@@ -51,8 +53,8 @@ type Failure = { failure: true; deployment: string; model: string; version: stri
  * small chunks on later event-loop turns: each record's tensors are split into named columns and their values copied
  * into its window's column buffers (typed arrays), the only per-request work on the serving thread. Every `flushMs`
  * the buffers go to a worker thread (WindowProfiler) that builds their profiles and merges them into this replica's
- * row of the window (several replicas' rows merge on read); the predictions are stored for ground truth, inserted by
- * the same worker through its own connection; the sampled requests go to the artifact store.
+ * row of the window (several replicas' rows merge on read) through its own connection; the predictions are stored
+ * for ground truth, inserted by the same worker; the sampled requests go to the artifact store.
  */
 export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
@@ -271,8 +273,7 @@ export class MonitorIngest implements PayloadHook {
     for (let i = 0; i < predictions.length; i += PREDICTION_ROWS) {
       const part = predictions.slice(i, i + PREDICTION_ROWS);
       try {
-        const here = () => this.store.db.executeQuery(insertPredictions(this.store.dialect.name, part));
-        await (this.#workerWrites ? this.#profiler.insert(this.store.uri, part, here) : here());
+        await this.execute(insertPredictions(this.store.dialect.name, part));
       } catch (err) {
         this.counters.flushFailures++;
         this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
@@ -313,58 +314,42 @@ export class MonitorIngest implements PayloadHook {
   }
 
   /**
-   * Merges the job into this replica's row of the window: read the row, profile and merge in the worker, write the
-   * row back. No other writer has this row (its key holds this process's replica id, and flushes run one at a
-   * time), so the read and the write need no transaction, and the event loop is never held by one across the
-   * worker's turn. A failure carries what was gathered to the next flush: the job's profiles when they were built,
-   * else its rows.
+   * Merges the job into this replica's row of the window, in the worker (see `writeWindow`). A failure carries what
+   * was gathered to the next flush: the job's profiles when they were built, else its rows.
    */
   async #writeWindow(w: WindowAcc, job: WindowJob, now: number): Promise<void> {
-    const key = {
-      deployment: w.deployment,
-      model_version: w.version,
-      shadow: w.shadow ? 1 : 0,
-      window_start: w.start,
-      replica: this.replicaId,
+    const write: WindowWrite = {
+      key: {
+        deployment: w.deployment,
+        model_version: w.version,
+        shadow: w.shadow ? 1 : 0,
+        window_start: w.start,
+        replica: this.replicaId,
+      },
+      model: w.model,
+      windowMs: w.windowMs,
+      job,
+      now,
     };
-    let delta: WindowDelta | undefined;
-    try {
-      const row = await this.store.db
-        .selectFrom('monitor_windows')
-        .select(['requests', 'errors', 'inputs', 'outputs', 'latency'])
-        .where('deployment', '=', key.deployment)
-        .where('window_start', '=', key.window_start)
-        .where('model_version', '=', key.model_version)
-        .where('shadow', '=', key.shadow)
-        .where('replica', '=', key.replica)
-        .executeTakeFirst();
-      const stored = row
-        ? {
-            inputs: row.inputs,
-            outputs: row.outputs,
-            latency: row.latency,
-            requests: Number(row.requests),
-            errors: Number(row.errors),
-          }
-        : undefined;
-      const result = await this.#profiler.run(stored ? { ...job, stored } : job);
-      delta = result.delta;
-      const values = { model: w.model, window_ms: w.windowMs, ...result.row, updated_at: now };
-      await this.store.db
-        .insertInto('monitor_windows')
-        .values({ ...key, ...values })
-        .onConflict((oc) =>
-          oc
-            .columns(['deployment', 'window_start', 'model_version', 'shadow', 'replica'])
-            .doUpdateSet(values),
-        )
-        .execute();
-    } catch (err) {
-      this.counters.flushFailures++;
-      this.#log('window_write_failed', { deployment: w.deployment, error: (err as Error).message });
-      if (delta) this.#carry(w, delta);
-      else this.#carryJob(w, job);
-    }
+    const here = () => writeWindow(this.store.db, write);
+    const outcome = await (this.#workerWrites
+      ? this.#profiler.write(this.store.uri, write, here)
+      : here()
+    ).catch((err: Error): WindowWriteOutcome => ({ ok: false, error: err.message }));
+    if (outcome.ok) return;
+    this.counters.flushFailures++;
+    this.#log('window_write_failed', { deployment: w.deployment, error: outcome.error });
+    if (outcome.delta) this.#carry(w, outcome.delta);
+    else this.#carryJob(w, job);
+  }
+
+  /**
+   * Runs a write of monitoring (predictions, purges) in the worker, off the serving thread: on SQLite a statement
+   * holds its calling thread until it is done.
+   */
+  execute(query: CompiledQuery): Promise<{ numAffectedRows?: bigint }> {
+    const here = () => this.store.db.executeQuery(query);
+    return this.#workerWrites ? this.#profiler.execute(this.store.uri, query, here) : here();
   }
 
   /** Stops accepting records, processes the queue and writes everything. */

@@ -67,6 +67,7 @@ export class MonitoringService {
         store: deps.store,
         configs: this.configs,
         references: this.references,
+        write: (query) => this.ingest.execute(query),
         ...(this.opts.drift ? { drift: this.opts.drift } : {}),
       },
       opts.evaluator,

@@ -9,6 +9,7 @@ import { monitoringMigration } from './006-monitoring.js';
 import { loopMigration } from './008-loop.js';
 import { metricSeriesMigration } from './009-metric-series.js';
 import { clusterRunValuesMigration } from './010-cluster-run-values.js';
+import { monitorLabeledMigration } from './011-monitor-labeled.js';
 
 /**
  * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
@@ -24,5 +25,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '006-monitoring': monitoringMigration(),
     '009-metric-series': metricSeriesMigration(dialect),
     '010-cluster-run-values': clusterRunValuesMigration(dialect),
+    '011-monitor-labeled': monitorLabeledMigration(),
   };
 }
