@@ -4,11 +4,11 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { toJsonValues } from '../serving/datatypes.js';
 import type { PayloadHook, PredictionRecord } from '../serving/payload-hook.js';
 import type { Store } from '../store/open-store.js';
-import type { MonitorPredictionTable } from '../store/schema.js';
 import { ColumnBuffer } from './column-buffer.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorConfigStore } from './config-store.js';
-import { insertPredictions, PREDICTION_ROWS } from './prediction-insert.js';
+import { type PredictionBatch, PredictionBuffer } from './prediction-buffer.js';
+import { insertPredictionBatch } from './prediction-insert.js';
 import { sensitiveGroups, storedOutput } from './prediction-output.js';
 import { appendTensors } from './record-columns.js';
 import { mergeDelta, type WindowDelta, type WindowJob } from './window-profile.js';
@@ -60,7 +60,9 @@ export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
   readonly #queue: (PredictionRecord | Failure)[] = [];
   readonly #windows = new Map<string, WindowAcc>();
-  #predictions: MonitorPredictionTable[] = [];
+  #predictions = new PredictionBuffer();
+  /** Batches whose insert failed, retried with the next flush. */
+  #unstored: PredictionBatch[] = [];
   #samples = new Map<string, string[]>();
   #draining = false;
   #timer: NodeJS.Timeout | undefined;
@@ -204,8 +206,6 @@ export class MonitorIngest implements PayloadHook {
         window_start: w.start,
         output: JSON.stringify(output),
         groups: groups ? JSON.stringify(groups) : null,
-        label: null,
-        label_time: null,
       });
     } else this.counters.unreadable++;
     if (config.sampleRate > 0 && Math.random() < config.sampleRate) {
@@ -254,8 +254,7 @@ export class MonitorIngest implements PayloadHook {
   async #flush(): Promise<void> {
     const windows = [...this.#windows.values()];
     this.#windows.clear();
-    const predictions = this.#predictions;
-    this.#predictions = [];
+    const predictions = [...this.#unstored.splice(0), this.#predictions.take()];
     const samples = this.#samples;
     this.#samples = new Map();
     const now = Date.now();
@@ -270,14 +269,15 @@ export class MonitorIngest implements PayloadHook {
       };
       await this.#writeWindow(w, job, now);
     }
-    for (let i = 0; i < predictions.length; i += PREDICTION_ROWS) {
-      const part = predictions.slice(i, i + PREDICTION_ROWS);
+    for (const batch of predictions) {
+      if (batch.rows === 0) continue;
       try {
-        await this.execute(insertPredictions(this.store.dialect.name, part));
+        const here = () => insertPredictionBatch(this.store.db, this.store.dialect.name, batch);
+        await (this.#workerWrites ? this.#profiler.insert(this.store.uri, batch, here) : here());
       } catch (err) {
         this.counters.flushFailures++;
-        this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
-        this.#predictions.push(...part);
+        this.#log('predictions_write_failed', { rows: batch.rows, error: (err as Error).message });
+        this.#unstored.push(batch);
       }
     }
     for (const [key, lines] of samples) {

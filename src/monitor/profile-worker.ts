@@ -3,6 +3,8 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { StoreDialect } from '../store/dialect.js';
 import { dialectFor } from '../store/open-store.js';
 import type { Database } from '../store/schema.js';
+import type { PredictionBatch } from './prediction-buffer.js';
+import { insertPredictionBatch } from './prediction-insert.js';
 import { type WindowWrite, writeWindow } from './window-write.js';
 
 /**
@@ -12,6 +14,7 @@ import { type WindowWrite, writeWindow } from './window-write.js';
  */
 type Message =
   | { id: number; window: { uri: string; write: WindowWrite } }
+  | { id: number; predictions: { uri: string; batch: PredictionBatch } }
   | { id: number; query: { uri: string; sql: string; parameters: unknown[] } }
   | { id: number; close: true };
 
@@ -28,6 +31,11 @@ async function connect(uri: string): Promise<Kysely<Database>> {
 
 async function handle(msg: Message): Promise<unknown> {
   if ('window' in msg) return writeWindow(await connect(msg.window.uri), msg.window.write);
+  if ('predictions' in msg) {
+    const db = await connect(msg.predictions.uri);
+    await insertPredictionBatch(db, store!.dialect.name, msg.predictions.batch);
+    return null;
+  }
   if ('query' in msg) {
     const db = await connect(msg.query.uri);
     const result = await db.executeQuery(CompiledQuery.raw(msg.query.sql, msg.query.parameters));

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CompiledQuery } from 'kysely';
+import type { PredictionBatch } from './prediction-buffer.js';
 import type { WindowWrite, WindowWriteOutcome } from './window-write.js';
 
 interface Pending {
@@ -53,6 +54,11 @@ export class WindowProfiler {
     here: () => Promise<WindowWriteOutcome>,
   ): Promise<WindowWriteOutcome> {
     return this.#post({ window: { uri, write } }, here) as Promise<WindowWriteOutcome>;
+  }
+
+  /** Stores predictions in the store at `uri` (`insertPredictionBatch`); `here` does it on this thread. */
+  insert(uri: string, batch: PredictionBatch, here: () => Promise<void>): Promise<unknown> {
+    return this.#post({ predictions: { uri, batch } }, here);
   }
 
   /** Runs a statement on the store at `uri`; `here` runs it on this thread. */

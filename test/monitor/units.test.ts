@@ -14,6 +14,7 @@ import { MonitorConfigStore } from '../../src/monitor/config-store.js';
 import { MonitorEvaluator } from '../../src/monitor/evaluator.js';
 import { MonitorIngest } from '../../src/monitor/ingest.js';
 import { cbpe, performanceOf } from '../../src/monitor/performance.js';
+import { PredictionBuffer, predictionRows } from '../../src/monitor/prediction-buffer.js';
 import { appendTensors, tensorColumns } from '../../src/monitor/record-columns.js';
 import { ReferenceCache } from '../../src/monitor/reference.js';
 import { deliver, isBlockedAddress, resolveTarget, signature } from '../../src/monitor/webhooks.js';
@@ -479,4 +480,31 @@ describe('prediction retention', () => {
         await store.close();
       }
     });
+});
+
+describe('prediction buffer', () => {
+  it('gives back every row as pushed, across growth, in any slice', () => {
+    const buffer = new PredictionBuffer();
+    const rows = Array.from({ length: 1500 }, (_, i) => ({
+      prediction_id: `id-${i}`,
+      shadow: i % 2,
+      deployment: i % 3 ? 'dep' : 'dép-ü',
+      model_version: String(i % 5),
+      timestamp: 1_700_000_000_000 + i,
+      window_start: 1_700_000_000_000,
+      output: JSON.stringify({ task: 'classification', y: [i % 7 ? 'yes' : '🙂'], note: 'x'.repeat(i % 97) }),
+      groups: i % 4 ? null : JSON.stringify(['a', '(missing)']),
+    }));
+    for (const r of rows) buffer.push(r);
+    expect(buffer.rows).toBe(1500);
+    const batch = buffer.take();
+    expect(buffer.rows).toBe(0);
+    const expected = rows.map((r) => ({ ...r, label: null, label_time: null }));
+    expect(predictionRows(batch)).toEqual(expected);
+    expect(predictionRows(batch, 500, 1000)).toEqual(expected.slice(500, 1000));
+    // A slice that starts after a row whose last field is missing.
+    expect(predictionRows(batch, 1, 3)).toEqual(expected.slice(1, 3));
+    buffer.push(rows[7]!);
+    expect(predictionRows(buffer.take())).toEqual([expected[7]]);
+  });
 });
