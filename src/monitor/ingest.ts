@@ -22,6 +22,11 @@ export interface IngestOptions {
   queueSize?: number;
   /** How often windows, predictions and samples are written (default 2 s). */
   flushMs?: number;
+  /**
+   * How long a window that is still open may gather rows before they are merged into its stored row (default 10 s);
+   * a window that has ended is written by the next flush. Predictions are stored every `flushMs` regardless.
+   */
+  windowWriteMs?: number;
   /** Records processed per event-loop turn before yielding to requests (default 128). */
   chunk?: number;
   /** Profile windows and insert predictions on the event loop instead of in a worker thread (default false). */
@@ -35,6 +40,8 @@ interface WindowAcc {
   version: string;
   shadow: boolean;
   start: number;
+  /** When the first of its rows since its last write arrived. */
+  since: number;
   windowMs: number;
   requests: number;
   errors: number;
@@ -52,9 +59,13 @@ type Failure = { failure: true; deployment: string; model: string; version: stri
  * bounded queue (dropping and counting when full), so serving never waits for monitoring. The queue is drained in
  * small chunks on later event-loop turns: each record's tensors are split into named columns and their values copied
  * into its window's column buffers (typed arrays), the only per-request work on the serving thread. Every `flushMs`
- * the buffers go to a worker thread (WindowProfiler) that builds their profiles and merges them into this replica's
- * row of the window (several replicas' rows merge on read) through its own connection; the predictions are stored
- * for ground truth, inserted by the same worker; the sampled requests go to the artifact store.
+ * the predictions are stored for ground truth, inserted by a worker thread (WindowProfiler) through its own
+ * connection, and the sampled requests go to the artifact store. A window's buffers go to the same worker, which
+ * builds their profiles and merges them into this replica's row of the window (several replicas' rows merge on
+ * read), once the window has ended or every `windowWriteMs` while it is open: merging into a stored row costs about
+ * the same for a hundred rows as for thousands (every column's sketches are decoded, merged, summarized and encoded
+ * again), and at every 2 s it kept the worker busy for 50–150 ms of each flush, a core's worth of CPU taken from
+ * serving on a two-core machine.
  */
 export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
@@ -176,6 +187,7 @@ export class MonitorIngest implements PayloadHook {
         version,
         shadow,
         start,
+        since: Date.now(),
         windowMs: config.windowMs,
         requests: 0,
         errors: 0,
@@ -236,28 +248,36 @@ export class MonitorIngest implements PayloadHook {
     }
   }
 
-  /** Writes what was gathered since the last flush; concurrent callers share one flush. */
-  flush(): Promise<void> {
-    this.#flushing ??= this.#flush().finally(() => {
+  /**
+   * Writes what is due (see `windowWriteMs`), or with `all` everything gathered so far; concurrent callers share one
+   * flush.
+   */
+  flush(opts: { all?: boolean } = {}): Promise<void> {
+    this.#flushing ??= this.#flush(opts.all).finally(() => {
       this.#flushing = undefined;
     });
     return this.#flushing;
   }
 
-  /** Waits until every queued record is processed, then flushes. */
+  /** Waits until every queued record is processed, then writes everything. */
   async drainAndFlush(): Promise<void> {
     while (this.#queue.length > 0 || this.#draining) await new Promise((r) => setTimeout(r, 5));
     await this.#flushing;
-    await this.flush();
+    await this.flush({ all: true });
   }
 
-  async #flush(): Promise<void> {
-    const windows = [...this.#windows.values()];
-    this.#windows.clear();
+  async #flush(all = false): Promise<void> {
+    const now = Date.now();
+    const windows: WindowAcc[] = [];
+    const writeMs = this.opts.windowWriteMs ?? 10_000;
+    for (const [key, w] of this.#windows)
+      if (all || w.start + w.windowMs <= now || now - w.since >= writeMs) {
+        windows.push(w);
+        this.#windows.delete(key);
+      }
     const predictions = [...this.#unstored.splice(0), this.#predictions.take()];
     const samples = this.#samples;
     this.#samples = new Map();
-    const now = Date.now();
     for (const w of windows) {
       const job: WindowJob = {
         inputs: w.inputs.rows > 0 ? w.inputs.toBatch() : null,

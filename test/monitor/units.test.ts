@@ -429,6 +429,49 @@ describe('ingest queue', () => {
   });
 });
 
+describe('window writes', () => {
+  it('merges an open window into its row only when due, an ended one at the next flush, everything on drain', async () => {
+    const store = await STORE_BACKENDS[0]!.open();
+    try {
+      const ingest = new MonitorIngest(
+        store,
+        new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'mloop-mon-'))),
+        new MonitorConfigStore(store),
+        { windowWriteMs: 3_600_000, log: () => undefined },
+      );
+      const record = (id: string, timestamp: number): PredictionRecord => ({
+        predictionId: id,
+        deployment: 'd',
+        model: 'm',
+        modelVersion: '1',
+        shadow: false,
+        timestamp,
+        latencyMs: 1,
+        inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([1]) }],
+        outputs: [{ name: 'variable', datatype: 'FP64', shape: [1], data: new Float64Array([2]) }],
+      });
+      const windows = async () =>
+        (await store.db.selectFrom('monitor_windows').select(['window_start', 'requests']).execute()).map(
+          (r) => Number(r.requests),
+        );
+      const now = Date.now();
+      ingest.onPrediction(record('ended', now - 3 * DEFAULT_CONFIG.windowMs));
+      ingest.onPrediction(record('open', now));
+      while (ingest.counters.processed < 2) await new Promise((r) => setImmediate(r));
+      await ingest.flush();
+      // Both predictions are stored at once; of the windows, only the one that has ended.
+      expect(await store.db.selectFrom('monitor_predictions').select('prediction_id').execute()).toHaveLength(
+        2,
+      );
+      expect(await windows()).toEqual([1]);
+      await ingest.drainAndFlush();
+      expect(await windows()).toEqual([1, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('prediction retention', () => {
   for (const backend of STORE_BACKENDS)
     it(`purges each deployment's expired predictions, and only those (${backend.name})`, async () => {
