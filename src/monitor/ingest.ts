@@ -20,7 +20,7 @@ export interface IngestOptions {
   replicaId?: string;
   /** Records waiting to be processed; beyond it records are dropped and counted (default 10,000). */
   queueSize?: number;
-  /** How often windows, predictions and samples are written (default 2 s). */
+  /** How often predictions and samples are written, and windows that are due (default 2 s). */
   flushMs?: number;
   /**
    * How long a window that is still open may gather rows before they are merged into its stored row (default 10 s);
