@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { Store } from '../store/open-store.js';
 import { breachedRules, type Firing, type WindowEvidence } from './alert-rules.js';
 import type { AlertKind, MonitorConfig } from './config.js';
@@ -47,7 +47,11 @@ export class MonitorEvaluator {
   #running: Promise<void> | undefined;
 
   constructor(
-    private readonly deps: ReportDeps & { configs: MonitorConfigStore },
+    private readonly deps: ReportDeps & {
+      configs: MonitorConfigStore;
+      /** Runs the purge's DELETE (the ingest's worker, off the serving thread); on the store by default. */
+      write?: (query: CompiledQuery) => Promise<unknown>;
+    },
     private readonly opts: EvaluatorOptions = {},
   ) {
     this.#log = opts.log ?? ((event, fields) => console.error(`mloop monitor: ${event}`, fields));
@@ -225,19 +229,35 @@ export class MonitorEvaluator {
     return alert;
   }
 
+  /**
+   * Deletes the predictions past their deployment's retention. It runs every tick on the replica that serves
+   * requests, so both statements must cost little when nothing expired, however many predictions are kept: the
+   * deployments come from a skip scan of the (deployment, window_start) index, one index probe per deployment (a
+   * plain DISTINCT read the whole index, 7–13 ms at 100,000 predictions), and the DELETE is bounded by window_start
+   * as well (every row with timestamp < cutoff has window_start ≤ timestamp), so it walks only the expired part of
+   * that index instead of all of the deployment's rows (20 ms at 100,000).
+   */
   async #purge(now: number): Promise<void> {
-    const deployments = await this.store.db
-      .selectFrom('monitor_predictions')
-      .select('deployment')
-      .distinct()
-      .execute();
-    for (const { deployment } of deployments) {
+    const { rows } = await sql<{ deployment: string }>`
+      with recursive d(deployment) as (
+        select min(deployment) from monitor_predictions
+        union all
+        select (select min(p.deployment) from monitor_predictions p where p.deployment > d.deployment)
+        from d where d.deployment is not null
+      )
+      select deployment from d where deployment is not null`.execute(this.store.db);
+    const write = this.deps.write ?? ((q: CompiledQuery) => this.store.db.executeQuery(q));
+    for (const { deployment } of rows) {
       const config = await this.deps.configs.get(deployment);
-      await this.store.db
-        .deleteFrom('monitor_predictions')
-        .where('deployment', '=', deployment)
-        .where('timestamp', '<', now - config.retentionMs)
-        .execute();
+      const cutoff = now - config.retentionMs;
+      await write(
+        this.store.db
+          .deleteFrom('monitor_predictions')
+          .where('deployment', '=', deployment)
+          .where('window_start', '<', cutoff)
+          .where('timestamp', '<', cutoff)
+          .compile(),
+      );
     }
   }
 }

@@ -1,25 +1,32 @@
 import { randomBytes } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { toJsonValues } from '../serving/datatypes.js';
 import type { PayloadHook, PredictionRecord } from '../serving/payload-hook.js';
 import type { Store } from '../store/open-store.js';
-import type { MonitorPredictionTable } from '../store/schema.js';
 import { ColumnBuffer } from './column-buffer.js';
 import type { MonitorConfig } from './config.js';
 import type { MonitorConfigStore } from './config-store.js';
-import { insertPredictions, PREDICTION_ROWS } from './prediction-insert.js';
+import { type PredictionBatch, PredictionBuffer } from './prediction-buffer.js';
+import { insertPredictionBatch } from './prediction-insert.js';
 import { sensitiveGroups, storedOutput } from './prediction-output.js';
 import { appendTensors } from './record-columns.js';
 import { mergeDelta, type WindowDelta, type WindowJob } from './window-profile.js';
 import { WindowProfiler } from './window-profiler.js';
+import { type WindowWrite, type WindowWriteOutcome, writeWindow } from './window-write.js';
 
 export interface IngestOptions {
   /** Names this process's window rows; replicas must differ (default: random). */
   replicaId?: string;
   /** Records waiting to be processed; beyond it records are dropped and counted (default 10,000). */
   queueSize?: number;
-  /** How often windows, predictions and samples are written (default 2 s). */
+  /** How often predictions and samples are written, and windows that are due (default 2 s). */
   flushMs?: number;
+  /**
+   * How long a window that is still open may gather rows before they are merged into its stored row (default 10 s);
+   * a window that has ended is written by the next flush. Predictions are stored every `flushMs` regardless.
+   */
+  windowWriteMs?: number;
   /** Records processed per event-loop turn before yielding to requests (default 128). */
   chunk?: number;
   /** Profile windows and insert predictions on the event loop instead of in a worker thread (default false). */
@@ -33,6 +40,8 @@ interface WindowAcc {
   version: string;
   shadow: boolean;
   start: number;
+  /** When the first of its rows since its last write arrived. */
+  since: number;
   windowMs: number;
   requests: number;
   errors: number;
@@ -50,15 +59,21 @@ type Failure = { failure: true; deployment: string; model: string; version: stri
  * bounded queue (dropping and counting when full), so serving never waits for monitoring. The queue is drained in
  * small chunks on later event-loop turns: each record's tensors are split into named columns and their values copied
  * into its window's column buffers (typed arrays), the only per-request work on the serving thread. Every `flushMs`
- * the buffers go to a worker thread (WindowProfiler) that builds their profiles and merges them into this replica's
- * row of the window (several replicas' rows merge on read); the predictions are stored for ground truth, inserted by
- * the same worker through its own connection; the sampled requests go to the artifact store.
+ * the predictions are stored for ground truth, inserted by a worker thread (WindowProfiler) through its own
+ * connection, and the sampled requests go to the artifact store. A window's buffers go to the same worker, which
+ * builds their profiles and merges them into this replica's row of the window (several replicas' rows merge on
+ * read), once the window has ended or every `windowWriteMs` while it is open: merging into a stored row costs about
+ * the same for a hundred rows as for thousands (every column's sketches are decoded, merged, summarized and encoded
+ * again), and at every 2 s it kept the worker busy for 50–150 ms of each flush, a core's worth of CPU taken from
+ * serving on a two-core machine.
  */
 export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
   readonly #queue: (PredictionRecord | Failure)[] = [];
   readonly #windows = new Map<string, WindowAcc>();
-  #predictions: MonitorPredictionTable[] = [];
+  #predictions = new PredictionBuffer();
+  /** Batches whose insert failed, retried with the next flush. */
+  #unstored: PredictionBatch[] = [];
   #samples = new Map<string, string[]>();
   #draining = false;
   #timer: NodeJS.Timeout | undefined;
@@ -172,6 +187,7 @@ export class MonitorIngest implements PayloadHook {
         version,
         shadow,
         start,
+        since: Date.now(),
         windowMs: config.windowMs,
         requests: 0,
         errors: 0,
@@ -202,8 +218,6 @@ export class MonitorIngest implements PayloadHook {
         window_start: w.start,
         output: JSON.stringify(output),
         groups: groups ? JSON.stringify(groups) : null,
-        label: null,
-        label_time: null,
       });
     } else this.counters.unreadable++;
     if (config.sampleRate > 0 && Math.random() < config.sampleRate) {
@@ -234,29 +248,36 @@ export class MonitorIngest implements PayloadHook {
     }
   }
 
-  /** Writes what was gathered since the last flush; concurrent callers share one flush. */
-  flush(): Promise<void> {
-    this.#flushing ??= this.#flush().finally(() => {
+  /**
+   * Writes what is due (see `windowWriteMs`), or with `all` everything gathered so far; concurrent callers share one
+   * flush.
+   */
+  flush(opts: { all?: boolean } = {}): Promise<void> {
+    this.#flushing ??= this.#flush(opts.all).finally(() => {
       this.#flushing = undefined;
     });
     return this.#flushing;
   }
 
-  /** Waits until every queued record is processed, then flushes. */
+  /** Waits until every queued record is processed, then writes everything. */
   async drainAndFlush(): Promise<void> {
     while (this.#queue.length > 0 || this.#draining) await new Promise((r) => setTimeout(r, 5));
     await this.#flushing;
-    await this.flush();
+    await this.flush({ all: true });
   }
 
-  async #flush(): Promise<void> {
-    const windows = [...this.#windows.values()];
-    this.#windows.clear();
-    const predictions = this.#predictions;
-    this.#predictions = [];
+  async #flush(all = false): Promise<void> {
+    const now = Date.now();
+    const windows: WindowAcc[] = [];
+    const writeMs = this.opts.windowWriteMs ?? 10_000;
+    for (const [key, w] of this.#windows)
+      if (all || w.start + w.windowMs <= now || now - w.since >= writeMs) {
+        windows.push(w);
+        this.#windows.delete(key);
+      }
+    const predictions = [...this.#unstored.splice(0), this.#predictions.take()];
     const samples = this.#samples;
     this.#samples = new Map();
-    const now = Date.now();
     for (const w of windows) {
       const job: WindowJob = {
         inputs: w.inputs.rows > 0 ? w.inputs.toBatch() : null,
@@ -268,15 +289,15 @@ export class MonitorIngest implements PayloadHook {
       };
       await this.#writeWindow(w, job, now);
     }
-    for (let i = 0; i < predictions.length; i += PREDICTION_ROWS) {
-      const part = predictions.slice(i, i + PREDICTION_ROWS);
+    for (const batch of predictions) {
+      if (batch.rows === 0) continue;
       try {
-        const here = () => this.store.db.executeQuery(insertPredictions(this.store.dialect.name, part));
-        await (this.#workerWrites ? this.#profiler.insert(this.store.uri, part, here) : here());
+        const here = () => insertPredictionBatch(this.store.db, this.store.dialect.name, batch);
+        await (this.#workerWrites ? this.#profiler.insert(this.store.uri, batch, here) : here());
       } catch (err) {
         this.counters.flushFailures++;
-        this.#log('predictions_write_failed', { rows: part.length, error: (err as Error).message });
-        this.#predictions.push(...part);
+        this.#log('predictions_write_failed', { rows: batch.rows, error: (err as Error).message });
+        this.#unstored.push(batch);
       }
     }
     for (const [key, lines] of samples) {
@@ -313,58 +334,42 @@ export class MonitorIngest implements PayloadHook {
   }
 
   /**
-   * Merges the job into this replica's row of the window: read the row, profile and merge in the worker, write the
-   * row back. No other writer has this row (its key holds this process's replica id, and flushes run one at a
-   * time), so the read and the write need no transaction, and the event loop is never held by one across the
-   * worker's turn. A failure carries what was gathered to the next flush: the job's profiles when they were built,
-   * else its rows.
+   * Merges the job into this replica's row of the window, in the worker (see `writeWindow`). A failure carries what
+   * was gathered to the next flush: the job's profiles when they were built, else its rows.
    */
   async #writeWindow(w: WindowAcc, job: WindowJob, now: number): Promise<void> {
-    const key = {
-      deployment: w.deployment,
-      model_version: w.version,
-      shadow: w.shadow ? 1 : 0,
-      window_start: w.start,
-      replica: this.replicaId,
+    const write: WindowWrite = {
+      key: {
+        deployment: w.deployment,
+        model_version: w.version,
+        shadow: w.shadow ? 1 : 0,
+        window_start: w.start,
+        replica: this.replicaId,
+      },
+      model: w.model,
+      windowMs: w.windowMs,
+      job,
+      now,
     };
-    let delta: WindowDelta | undefined;
-    try {
-      const row = await this.store.db
-        .selectFrom('monitor_windows')
-        .select(['requests', 'errors', 'inputs', 'outputs', 'latency'])
-        .where('deployment', '=', key.deployment)
-        .where('window_start', '=', key.window_start)
-        .where('model_version', '=', key.model_version)
-        .where('shadow', '=', key.shadow)
-        .where('replica', '=', key.replica)
-        .executeTakeFirst();
-      const stored = row
-        ? {
-            inputs: row.inputs,
-            outputs: row.outputs,
-            latency: row.latency,
-            requests: Number(row.requests),
-            errors: Number(row.errors),
-          }
-        : undefined;
-      const result = await this.#profiler.run(stored ? { ...job, stored } : job);
-      delta = result.delta;
-      const values = { model: w.model, window_ms: w.windowMs, ...result.row, updated_at: now };
-      await this.store.db
-        .insertInto('monitor_windows')
-        .values({ ...key, ...values })
-        .onConflict((oc) =>
-          oc
-            .columns(['deployment', 'window_start', 'model_version', 'shadow', 'replica'])
-            .doUpdateSet(values),
-        )
-        .execute();
-    } catch (err) {
-      this.counters.flushFailures++;
-      this.#log('window_write_failed', { deployment: w.deployment, error: (err as Error).message });
-      if (delta) this.#carry(w, delta);
-      else this.#carryJob(w, job);
-    }
+    const here = () => writeWindow(this.store.db, write);
+    const outcome = await (this.#workerWrites
+      ? this.#profiler.write(this.store.uri, write, here)
+      : here()
+    ).catch((err: Error): WindowWriteOutcome => ({ ok: false, error: err.message }));
+    if (outcome.ok) return;
+    this.counters.flushFailures++;
+    this.#log('window_write_failed', { deployment: w.deployment, error: outcome.error });
+    if (outcome.delta) this.#carry(w, outcome.delta);
+    else this.#carryJob(w, job);
+  }
+
+  /**
+   * Runs a write of monitoring (predictions, purges) in the worker, off the serving thread: on SQLite a statement
+   * holds its calling thread until it is done.
+   */
+  execute(query: CompiledQuery): Promise<{ numAffectedRows?: bigint }> {
+    const here = () => this.store.db.executeQuery(query);
+    return this.#workerWrites ? this.#profiler.execute(this.store.uri, query, here) : here();
   }
 
   /** Stops accepting records, processes the queue and writes everything. */

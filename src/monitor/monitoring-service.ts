@@ -67,6 +67,7 @@ export class MonitoringService {
         store: deps.store,
         configs: this.configs,
         references: this.references,
+        write: (query) => this.ingest.execute(query),
         ...(this.opts.drift ? { drift: this.opts.drift } : {}),
       },
       opts.evaluator,
@@ -172,7 +173,7 @@ export class MonitoringService {
 /**
  * Monitoring settings from the environment: MLOOP_MONITORING=off turns it off; MLOOP_WEBHOOK_ALLOWED_HOSTS
  * (comma-separated host names or addresses) lets webhooks reach those private or loopback hosts;
- * MLOOP_MONITOR_FLUSH_MS and MLOOP_MONITOR_QUEUE_SIZE tune the ingest path.
+ * MLOOP_MONITOR_FLUSH_MS, MLOOP_MONITOR_WINDOW_WRITE_MS and MLOOP_MONITOR_QUEUE_SIZE tune the ingest path.
  */
 export function monitoringEnv(env: NodeJS.ProcessEnv = process.env): MonitoringOptions | false {
   if (/^(off|false|0)$/i.test(env.MLOOP_MONITORING ?? '')) return false;
@@ -183,8 +184,13 @@ export function monitoringEnv(env: NodeJS.ProcessEnv = process.env): MonitoringO
     .filter(Boolean);
   const flushMs = int(env.MLOOP_MONITOR_FLUSH_MS);
   const queueSize = int(env.MLOOP_MONITOR_QUEUE_SIZE);
+  const windowWriteMs = int(env.MLOOP_MONITOR_WINDOW_WRITE_MS);
   return {
-    ingest: { ...(flushMs ? { flushMs } : {}), ...(queueSize ? { queueSize } : {}) },
+    ingest: {
+      ...(flushMs ? { flushMs } : {}),
+      ...(queueSize ? { queueSize } : {}),
+      ...(windowWriteMs ? { windowWriteMs } : {}),
+    },
     evaluator: { webhooks: { allowedHosts: allowed } },
   };
 }

@@ -1,5 +1,6 @@
-import { CompiledQuery } from 'kysely';
-import type { MonitorPredictionTable } from '../store/schema.js';
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Database, MonitorPredictionTable } from '../store/schema.js';
+import { type PredictionBatch, predictionRows } from './prediction-buffer.js';
 
 /** Rows per INSERT of predictions (SQLite allows 32,766 parameters: 10 per row). */
 export const PREDICTION_ROWS = 500;
@@ -39,4 +40,19 @@ export function insertPredictions(
   const parameters: unknown[] = [];
   for (const row of rows) for (const c of PREDICTION_COLUMNS) parameters.push(row[c]);
   return CompiledQuery.raw(text, parameters);
+}
+
+/**
+ * Stores a flush's predictions, PREDICTION_ROWS per statement. A failure leaves some inserted: the whole batch is
+ * retried with the next flush, and the rows already there are skipped (ON CONFLICT DO NOTHING).
+ */
+export async function insertPredictionBatch(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+  batch: PredictionBatch,
+): Promise<void> {
+  for (let i = 0; i < batch.rows; i += PREDICTION_ROWS)
+    await db.executeQuery(
+      insertPredictions(dialect, predictionRows(batch, i, Math.min(batch.rows, i + PREDICTION_ROWS))),
+    );
 }

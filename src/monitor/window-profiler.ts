@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { MonitorPredictionTable } from '../store/schema.js';
-import { profileWindow, type WindowJob, type WindowResult } from './window-profile.js';
+import type { CompiledQuery } from 'kysely';
+import type { PredictionBatch } from './prediction-buffer.js';
+import type { WindowWrite, WindowWriteOutcome } from './window-write.js';
 
 interface Pending {
   /** The same work on this thread: what a job still out when the worker is lost becomes. */
@@ -14,12 +15,15 @@ interface Pending {
 }
 
 /**
- * The heavy part of a monitoring flush in a worker thread, so that it never holds up the event loop that answers
- * requests: `profileWindow` (sketch updates and JSON, tens of milliseconds for a few thousand requests) and the
- * INSERT of the predictions (through the worker's own connection to the store; a SQLite write blocks its thread).
+ * Monitoring's work with the store in a worker thread, so that it never holds up the event loop that answers
+ * requests: merging a window's rows into its stored row (sketch updates and JSON, tens of milliseconds for a few
+ * thousand requests), the INSERT of the predictions and the purge of expired ones. It all goes through the worker's
+ * own connection: better-sqlite3 runs every statement synchronously on its calling thread, and a window row is tens
+ * of kilobytes of JSON, so even the reads and writes around the profiling held the serving thread for milliseconds.
  * One worker, started by `start()` or the first job; jobs are copied to it, not transferred, so that if the worker
  * cannot start or dies, its jobs are run here instead and nothing gathered is lost. After such a failure every
- * later job runs here (and the failure is logged once).
+ * later job runs here (and the failure is logged once). A store the worker cannot open by its URI (SQLite in memory)
+ * passes its jobs' `here` directly.
  */
 export class WindowProfiler {
   #worker: Worker | undefined;
@@ -43,16 +47,28 @@ export class WindowProfiler {
     this.#ensure();
   }
 
-  run(job: WindowJob): Promise<WindowResult> {
-    return this.#post({ job }, () => profileWindow(job)) as Promise<WindowResult>;
+  /** Merges a window's rows into its row of the store at `uri`; `here` does it on this thread (`writeWindow`). */
+  write(
+    uri: string,
+    write: WindowWrite,
+    here: () => Promise<WindowWriteOutcome>,
+  ): Promise<WindowWriteOutcome> {
+    return this.#post({ window: { uri, write } }, here) as Promise<WindowWriteOutcome>;
   }
 
-  /**
-   * Inserts predictions into the store at `uri` from the worker; `here` does it on this thread (no worker, or the
-   * worker was lost). A store the worker cannot open by its URI (SQLite in memory) should call `here` directly.
-   */
-  insert(uri: string, rows: MonitorPredictionTable[], here: () => Promise<unknown>): Promise<unknown> {
-    return this.#post({ insert: { uri, rows } }, here);
+  /** Stores predictions in the store at `uri` (`insertPredictionBatch`); `here` does it on this thread. */
+  insert(uri: string, batch: PredictionBatch, here: () => Promise<void>): Promise<unknown> {
+    return this.#post({ predictions: { uri, batch } }, here);
+  }
+
+  /** Runs a statement on the store at `uri`; `here` runs it on this thread. */
+  execute(
+    uri: string,
+    query: CompiledQuery,
+    here: () => Promise<{ numAffectedRows?: bigint }>,
+  ): Promise<{ numAffectedRows?: bigint }> {
+    const message = { query: { uri, sql: query.sql, parameters: query.parameters } };
+    return this.#post(message, here) as Promise<{ numAffectedRows?: bigint }>;
   }
 
   #post(message: Record<string, unknown>, here: () => unknown): Promise<unknown> {

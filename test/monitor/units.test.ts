@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../src/artifacts/local/local-artifact-store.js';
 import { uuidv7, uuidv7Time } from '../../src/core/ids.js';
@@ -10,14 +11,19 @@ import { breachedRules } from '../../src/monitor/alert-rules.js';
 import { ColumnBuffer } from '../../src/monitor/column-buffer.js';
 import { applyConfig, DEFAULT_CONFIG } from '../../src/monitor/config.js';
 import { MonitorConfigStore } from '../../src/monitor/config-store.js';
+import { MonitorEvaluator } from '../../src/monitor/evaluator.js';
 import { MonitorIngest } from '../../src/monitor/ingest.js';
 import { cbpe, performanceOf } from '../../src/monitor/performance.js';
+import { PredictionBuffer, predictionRows } from '../../src/monitor/prediction-buffer.js';
 import { appendTensors, tensorColumns } from '../../src/monitor/record-columns.js';
+import { ReferenceCache } from '../../src/monitor/reference.js';
 import { deliver, isBlockedAddress, resolveTarget, signature } from '../../src/monitor/webhooks.js';
-import { profileWindow, type WindowJob } from '../../src/monitor/window-profile.js';
+import type { WindowJob } from '../../src/monitor/window-profile.js';
 import { WindowProfiler } from '../../src/monitor/window-profiler.js';
+import { type WindowWrite, writeWindow } from '../../src/monitor/window-write.js';
 import { estimateFromProfile } from '../../src/monitor/windows.js';
 import type { PredictionRecord } from '../../src/serving/payload-hook.js';
+import type { Store } from '../../src/store/open-store.js';
 import { STORE_BACKENDS } from '../support/stores.js';
 import { webhookReceiver } from './live-support.js';
 
@@ -135,38 +141,92 @@ describe('window profiling off the event loop', () => {
     };
   };
 
-  it('gives in the worker thread the same merged row as on the calling thread', async () => {
-    const stored = profileWindow(job()).row;
-    const withRow = { ...job(), stored };
+  const write = (job: WindowJob, window_start = 60_000): WindowWrite => ({
+    key: { deployment: 'd', model_version: '1', shadow: 0, window_start, replica: 'r' },
+    model: 'm',
+    windowMs: 60_000,
+    job,
+    now: 1,
+  });
+  const rowsOf = (store: Store) =>
+    store.db
+      .selectFrom('monitor_windows')
+      .select(['window_start', 'requests', 'errors', 'inputs', 'outputs', 'latency'])
+      .orderBy('window_start')
+      .execute();
+
+  it('writes in the worker thread, through its own connection, the same merged row as on the calling thread', async () => {
+    const [threadedStore, hereStore] = [await STORE_BACKENDS[0]!.open(), await STORE_BACKENDS[0]!.open()];
     const threaded = new WindowProfiler();
     try {
-      const a = await threaded.run(withRow);
+      for (let i = 0; i < 2; i++) {
+        expect(await threaded.write(threadedStore.uri, write(job()), () => Promise.reject())).toEqual({
+          ok: true,
+        });
+        expect(await writeWindow(hereStore.db, write(job()))).toEqual({ ok: true });
+      }
       expect(threaded.threaded).toBe(true);
-      const b = profileWindow(withRow);
-      expect(a.row).toEqual(b.row);
-      expect(a.row.requests).toBe(6000);
-      expect(a.row.errors).toBe(4);
-      expect(JSON.parse(a.row.inputs).rows).toBe(6000);
-      expect(a.delta.requests).toBe(3000);
+      const [a, b] = [await rowsOf(threadedStore), await rowsOf(hereStore)];
+      expect(a).toEqual(b);
+      expect(a).toHaveLength(1);
+      expect([a[0]!.requests, a[0]!.errors, JSON.parse(a[0]!.inputs).rows]).toEqual([6000, 4, 6000]);
+      const purge = threadedStore.db
+        .deleteFrom('monitor_windows')
+        .where('window_start', '<', 120_000)
+        .compile();
+      const purged = await threaded.execute(threadedStore.uri, purge, () => Promise.reject());
+      expect(Number(purged.numAffectedRows)).toBe(1);
     } finally {
       await threaded.close();
+      await threadedStore.close();
+      await hereStore.close();
     }
   });
 
-  it('profiles on the calling thread when the worker cannot start, losing no job, and says so once', async () => {
+  it('reports a failed write with the profiles it built, so that the next flush can carry them', async () => {
+    const store = await STORE_BACKENDS[0]!.open();
+    try {
+      await sql`create trigger refuse before insert on monitor_windows begin select raise(abort, 'disk on fire'); end`.execute(
+        store.db,
+      );
+      const outcome = await writeWindow(store.db, write(job()));
+      expect(outcome).toMatchObject({ ok: false, error: 'disk on fire' });
+      expect(!outcome.ok && outcome.delta?.requests).toBe(3000);
+      await store.db.schema.dropTable('monitor_windows').execute();
+      // Nothing was read, so nothing was profiled: the rows themselves are carried.
+      expect(await writeWindow(store.db, write(job()))).toEqual({
+        ok: false,
+        error: expect.stringMatching(/monitor_windows/),
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('writes on the calling thread when the worker cannot start, losing no job, and says so once', async () => {
+    const store = await STORE_BACKENDS[0]!.open();
     const logged: string[] = [];
     const profiler = new WindowProfiler({
       entry: new URL('./no-such-worker.js', import.meta.url).href,
       log: (event) => logged.push(event),
     });
     try {
-      const [a, b] = await Promise.all([profiler.run(job()), profiler.run(job())]);
-      expect([a.row.requests, b.row.requests]).toEqual([3000, 3000]);
+      const here = (w: WindowWrite) => () => writeWindow(store.db, w);
+      const [a, b] = [write(job(), 0), write(job(), 60_000)];
+      expect(
+        await Promise.all([profiler.write(store.uri, a, here(a)), profiler.write(store.uri, b, here(b))]),
+      ).toEqual([{ ok: true }, { ok: true }]);
       expect(profiler.threaded).toBe(false);
-      expect((await profiler.run(job())).row).toEqual(profileWindow(job()).row);
+      const c = write(job(), 60_000);
+      expect(await profiler.write(store.uri, c, here(c))).toEqual({ ok: true });
+      expect((await rowsOf(store)).map((r) => [r.window_start, r.requests])).toEqual([
+        [0, 3000],
+        [60_000, 6000],
+      ]);
       expect(logged).toEqual(['profile_worker_failed']);
     } finally {
       await profiler.close();
+      await store.close();
     }
   });
 });
@@ -366,5 +426,128 @@ describe('ingest queue', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('window writes', () => {
+  it('merges an open window into its row only when due, an ended one at the next flush, everything on drain', async () => {
+    const store = await STORE_BACKENDS[0]!.open();
+    try {
+      const ingest = new MonitorIngest(
+        store,
+        new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'mloop-mon-'))),
+        new MonitorConfigStore(store),
+        { windowWriteMs: 3_600_000, log: () => undefined },
+      );
+      const record = (id: string, timestamp: number): PredictionRecord => ({
+        predictionId: id,
+        deployment: 'd',
+        model: 'm',
+        modelVersion: '1',
+        shadow: false,
+        timestamp,
+        latencyMs: 1,
+        inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([1]) }],
+        outputs: [{ name: 'variable', datatype: 'FP64', shape: [1], data: new Float64Array([2]) }],
+      });
+      const windows = async () =>
+        (await store.db.selectFrom('monitor_windows').select(['window_start', 'requests']).execute()).map(
+          (r) => Number(r.requests),
+        );
+      const now = Date.now();
+      ingest.onPrediction(record('ended', now - 3 * DEFAULT_CONFIG.windowMs));
+      ingest.onPrediction(record('open', now));
+      while (ingest.counters.processed < 2) await new Promise((r) => setImmediate(r));
+      await ingest.flush();
+      // Both predictions are stored at once; of the windows, only the one that has ended.
+      expect(await store.db.selectFrom('monitor_predictions').select('prediction_id').execute()).toHaveLength(
+        2,
+      );
+      expect(await windows()).toEqual([1]);
+      await ingest.drainAndFlush();
+      expect(await windows()).toEqual([1, 1]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('prediction retention', () => {
+  for (const backend of STORE_BACKENDS)
+    it(`purges each deployment's expired predictions, and only those (${backend.name})`, async () => {
+      const store = await backend.open();
+      try {
+        const configs = new MonitorConfigStore(store);
+        await configs.update('short', { retentionMs: 60_000 });
+        const now = 10 * 86_400_000;
+        const row = (deployment: string, id: string, timestamp: number) => ({
+          prediction_id: id,
+          shadow: 0,
+          deployment,
+          model_version: '1',
+          timestamp,
+          window_start: Math.floor(timestamp / 60_000) * 60_000,
+          output: '{}',
+          groups: null,
+          label: null,
+          label_time: null,
+        });
+        await store.db
+          .insertInto('monitor_predictions')
+          .values([
+            row('short', 'old', now - 61_000),
+            // Its window started before the cutoff, the prediction after it: kept.
+            row('short', 'edge', now - 59_000),
+            row('short', 'new', now - 1_000),
+            row('long', 'week-old', now - 7 * 86_400_000 + 1_000),
+            row('long', 'expired', now - 7 * 86_400_000 - 1_000),
+            row('zeta', 'z', now - 1_000),
+          ])
+          .execute();
+        const writes: string[] = [];
+        const evaluator = new MonitorEvaluator({
+          store,
+          configs,
+          references: new ReferenceCache({} as never),
+          write: (q) => {
+            writes.push(q.sql);
+            return store.db.executeQuery(q);
+          },
+        });
+        await evaluator.tick(now);
+        const left = await store.db.selectFrom('monitor_predictions').select('prediction_id').execute();
+        expect(left.map((r) => r.prediction_id).sort()).toEqual(['edge', 'new', 'week-old', 'z']);
+        expect(writes).toHaveLength(3);
+        expect(writes.every((q) => /^delete from "monitor_predictions"/.test(q))).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+});
+
+describe('prediction buffer', () => {
+  it('gives back every row as pushed, across growth, in any slice', () => {
+    const buffer = new PredictionBuffer();
+    const rows = Array.from({ length: 1500 }, (_, i) => ({
+      prediction_id: `id-${i}`,
+      shadow: i % 2,
+      deployment: i % 3 ? 'dep' : 'dép-ü',
+      model_version: String(i % 5),
+      timestamp: 1_700_000_000_000 + i,
+      window_start: 1_700_000_000_000,
+      output: JSON.stringify({ task: 'classification', y: [i % 7 ? 'yes' : '🙂'], note: 'x'.repeat(i % 97) }),
+      groups: i % 4 ? null : JSON.stringify(['a', '(missing)']),
+    }));
+    for (const r of rows) buffer.push(r);
+    expect(buffer.rows).toBe(1500);
+    const batch = buffer.take();
+    expect(buffer.rows).toBe(0);
+    const expected = rows.map((r) => ({ ...r, label: null, label_time: null }));
+    expect(predictionRows(batch)).toEqual(expected);
+    expect(predictionRows(batch, 500, 1000)).toEqual(expected.slice(500, 1000));
+    // A slice that starts after a row whose last field is missing.
+    expect(predictionRows(batch, 1, 3)).toEqual(expected.slice(1, 3));
+    buffer.push(rows[7]!);
+    expect(predictionRows(buffer.take())).toEqual([expected[7]]);
   });
 });

@@ -10,6 +10,7 @@ import { loopMigration } from './008-loop.js';
 import { metricSeriesMigration } from './009-metric-series.js';
 import { clusterRunValuesMigration } from './010-cluster-run-values.js';
 import { metricChunksMigration } from './011-metric-chunks.js';
+import { monitorLabeledMigration } from './012-monitor-labeled.js';
 
 /**
  * Versioned migrations, applied in name order on start by `openStore`. Append new ones; never edit a released one.
@@ -26,5 +27,6 @@ export function migrations(dialect: StoreDialect): Record<string, Migration> {
     '009-metric-series': metricSeriesMigration(dialect),
     '010-cluster-run-values': clusterRunValuesMigration(dialect),
     '011-metric-chunks': metricChunksMigration(dialect),
+    '012-monitor-labeled': monitorLabeledMigration(),
   };
 }
