@@ -57,3 +57,32 @@ export function isNewer(a: MetricTable, b: MetricTable): boolean {
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   return a.value > b.value;
 }
+
+/**
+ * The series id of each (run, key) a batch logs, as a dialect resolved them; `of` gives a row's id for
+ * `encodeChunks`. A batch's rows come run by run, so the run's map is looked up once per run, not per point.
+ */
+export class SeriesIds {
+  readonly #byRun = new Map<string, Map<string, number>>();
+  #runId: string | undefined;
+  #perRun: Map<string, number> | undefined;
+
+  set(runId: string, key: string, id: number): void {
+    let perRun = this.#byRun.get(runId);
+    if (!perRun) {
+      perRun = new Map();
+      this.#byRun.set(runId, perRun);
+    }
+    perRun.set(key, id);
+  }
+
+  readonly of = (row: MetricTable): number => {
+    if (row.run_id !== this.#runId) {
+      this.#runId = row.run_id;
+      this.#perRun = this.#byRun.get(row.run_id);
+    }
+    const id = this.#perRun?.get(row.key);
+    if (id === undefined) throw new Error(`no series resolved for run ${row.run_id}, key ${row.key}`);
+    return id;
+  };
+}

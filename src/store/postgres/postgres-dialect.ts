@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect as KyselyPostgresDialect } from 'kysely';
 import pg from 'pg';
-import { latestPerKey, type StoreDialect } from '../dialect.js';
+import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
 import { encodeChunks } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 
@@ -44,8 +44,8 @@ function latestColumns(rows: readonly MetricTable[]): unknown[][] {
 }
 
 /** The batch's chunks (`store/metric-chunks.ts`) as the five columns of one unnest insert. */
-function chunkColumns(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): unknown[] {
-  const chunks = encodeChunks(rows, (r) => ids.get(r.run_id)!.get(r.key)!);
+function chunkColumns(rows: readonly MetricTable[], ids: SeriesIds): unknown[] {
+  const chunks = encodeChunks(rows, ids.of);
   return [
     chunks.map((c) => c.series_id),
     chunks.map((c) => c.min_step),
@@ -102,12 +102,8 @@ export class PostgresStoreDialect implements StoreDialect {
         await client.query(ADD_SERIES, pairs);
         found = await client.query(FIND_SERIES, pairs);
       }
-      const ids = new Map<string, Map<string, number>>();
-      for (const s of found.rows) {
-        const perRun = ids.get(s.run_id) ?? new Map<string, number>();
-        perRun.set(s.key, s.series_id);
-        ids.set(s.run_id, perRun);
-      }
+      const ids = new SeriesIds();
+      for (const s of found.rows) ids.set(s.run_id, s.key, s.series_id);
       await client.query(INSERT_CHUNKS, chunkColumns(rows, ids));
       await client.query(UPSERT_LATEST, latestColumns(latest));
       await client.query('COMMIT');

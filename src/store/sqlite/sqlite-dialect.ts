@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect as KyselySqliteDialect } from 'kysely';
-import { latestPerKey, type StoreDialect } from '../dialect.js';
+import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
 import { encodeChunks } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 import { cachingDatabase } from './statement-cache.js';
@@ -80,37 +80,32 @@ export class SqliteStoreDialect implements StoreDialect {
   }
 
   /** Series id per run and key, creating the series a batch logs for the first time. */
-  #seriesIds(series: readonly MetricTable[]): Map<string, Map<string, number>> {
+  #seriesIds(series: readonly MetricTable[]): SeriesIds {
     const st = this.#statements;
     st.findSeries ??= this.#db
       .prepare('SELECT series_id FROM metric_series WHERE run_id = ? AND key = ?')
       .pluck();
     st.addSeries ??= this.#db.prepare('INSERT OR IGNORE INTO metric_series (run_id, key) VALUES (?, ?)');
-    const ids = new Map<string, Map<string, number>>();
+    const ids = new SeriesIds();
     for (const { run_id, key } of series) {
       let id = st.findSeries.get(run_id, key) as number | undefined;
       if (id === undefined) {
         st.addSeries.run(run_id, key);
         id = st.findSeries.get(run_id, key) as number;
       }
-      let perRun = ids.get(run_id);
-      if (!perRun) {
-        perRun = new Map();
-        ids.set(run_id, perRun);
-      }
-      perRun.set(key, id);
+      ids.set(run_id, key, id);
     }
     return ids;
   }
 
   /** One chunk row per series of the batch (`store/metric-chunks.ts`). */
-  #insertChunks(rows: readonly MetricTable[], ids: Map<string, Map<string, number>>): void {
+  #insertChunks(rows: readonly MetricTable[], ids: SeriesIds): void {
     const st = this.#statements;
     st.insertChunk ??= this.#db.prepare(
       'INSERT INTO metric_chunks (series_id, min_step, max_step, points, data) VALUES (?, ?, ?, ?, ?)',
     );
     const insert = st.insertChunk;
-    for (const c of encodeChunks(rows, (r) => ids.get(r.run_id)!.get(r.key)!)) {
+    for (const c of encodeChunks(rows, ids.of)) {
       insert.run(c.series_id, c.min_step, c.max_step, c.points, c.data);
     }
   }
