@@ -10,7 +10,7 @@
 import { encodeChunks } from '../src/store/metric-chunks.js';
 import type { BackendName, BenchArgs } from './lib/args.js';
 import type { Backends } from './lib/backends.js';
-import { type Column, openRawDb, type RawDb } from './lib/raw-db.js';
+import { type Column, insertRawChunks, openRawDb, type RawDb } from './lib/raw-db.js';
 import { type Bench, isMain, type Log, runBenches } from './lib/runner.js';
 import { cpuSeconds, post, startMloop } from './lib/server.js';
 import { hexId, now, summarize } from './lib/stats.js';
@@ -66,14 +66,6 @@ const POINT_COLUMNS: Column[] = [
   ['timestamp', 'int8'],
   ['value', 'float8'],
   ['is_nan', 'int4'],
-];
-
-const CHUNK_COLUMNS: Column[] = [
-  ['series_id', 'int4'],
-  ['min_step', 'int8'],
-  ['max_step', 'int8'],
-  ['points', 'int4'],
-  ['data', 'bytea'],
 ];
 
 /** A point per row, keyed as MLflow keys its metrics table: the primary key is the duplicate rule. */
@@ -139,11 +131,7 @@ async function rawInsertRates(raw: RawDb, backend: BackendName): Promise<{ rows:
       })),
       (p) => p.series_id,
     );
-    return raw.insert(
-      'metric_chunks',
-      CHUNK_COLUMNS,
-      encoded.map((c) => [c.series_id, c.min_step, c.max_step, c.points, c.data]),
-    );
+    return insertRawChunks(raw, encoded);
   });
   return { rows, chunks };
 }

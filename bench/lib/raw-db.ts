@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import type { MetricChunkRow } from '../../src/store/metric-chunks.js';
 import { SQLITE_CACHE_KIB } from '../../src/store/sqlite/sqlite-dialect.js';
 import type { BackendName } from './args.js';
 
@@ -28,6 +29,23 @@ export interface RawDbOptions {
    * skips the FK triggers) and, on SQLite, a 512 MiB page cache. Without it, the connection runs with mloop's settings.
    */
   bulkLoad?: boolean;
+}
+
+const CHUNK_COLUMNS: Column[] = [
+  ['series_id', 'int4'],
+  ['min_step', 'int8'],
+  ['max_step', 'int8'],
+  ['points', 'int4'],
+  ['data', 'bytea'],
+];
+
+/** Encoded metric chunks (`encodeChunks`) straight into `metric_chunks`, in one bulk insert. */
+export function insertRawChunks(raw: RawDb, chunks: readonly MetricChunkRow[]): Promise<void> {
+  return raw.insert(
+    'metric_chunks',
+    CHUNK_COLUMNS,
+    chunks.map((c) => [c.series_id, c.min_step, c.max_step, c.points, c.data]),
+  );
 }
 
 export function openRawDb(uri: string, opts: RawDbOptions = {}): RawDb {

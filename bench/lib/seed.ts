@@ -1,7 +1,7 @@
 import { encodeChunks } from '../../src/store/metric-chunks.js';
 import { openStore } from '../../src/store/open-store.js';
 import { ExperimentService } from '../../src/tracking/experiment-service.js';
-import { type Column, openRawDb, type RawDb } from './raw-db.js';
+import { type Column, insertRawChunks, openRawDb, type RawDb } from './raw-db.js';
 import { hexId, now, prng } from './stats.js';
 
 export const SEARCH_METRICS = 10;
@@ -21,14 +21,6 @@ const RUN_COLUMNS: Column[] = [
 ];
 
 const CHUNK = 20_000;
-
-const CHUNK_COLUMNS: Column[] = [
-  ['series_id', 'int4'],
-  ['min_step', 'int8'],
-  ['max_step', 'int8'],
-  ['points', 'int4'],
-  ['data', 'bytea'],
-];
 const T0 = Date.UTC(2025, 0, 1);
 
 /** Each database's own random numbers: a float uniform in [0, 1) and an integer in {0, 1, 2}. */
@@ -156,11 +148,7 @@ async function seedChunks(raw: RawDb, experimentId: string): Promise<void> {
       page.map((p) => ({ ...p, step: Number(p.step), timestamp: Number(p.timestamp), is_nan: 0 })),
       (p) => Number(p.series_id),
     );
-    await raw.insert(
-      'metric_chunks',
-      CHUNK_COLUMNS,
-      chunks.map((c) => [c.series_id, c.min_step, c.max_step, c.points, c.data]),
-    );
+    await insertRawChunks(raw, chunks);
   }
 }
 
