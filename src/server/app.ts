@@ -2,17 +2,16 @@ import type { Hono } from 'hono';
 import { authRoutes } from '../auth/routes.js';
 import { mountMlflow } from '../compat/mlflow/mount.js';
 import { oipRoutes } from '../compat/oip/routes.js';
-import { dataRoutes } from '../data/routes.js';
 import { loopRoutes } from '../loop/routes.js';
 import { monitorRoutes } from '../monitor/routes.js';
 import { pipelineRoutes } from '../pipeline/routes.js';
 import { registryRoutes } from '../registry/routes.js';
 import { DEFAULT_MAX_BODY } from '../serving/create-serving.js';
 import { deploymentRoutes } from '../serving/routes.js';
-import { trackingRoutes } from '../tracking/routes.js';
 import { type AppOptions, appShell } from './app-shell.js';
 import { API_PREFIX, OPENAPI } from './openapi.js';
 import type { Services } from './services.js';
+import { mountDataAndTracking } from './tracking-app.js';
 import { VERSION } from './version.js';
 
 /** Assembles the HTTP app from the domain services; owns no logic of its own. */
@@ -20,14 +19,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   const app = appShell(services, opts);
   mountMlflow(app, () => services);
   app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(OPENAPI));
-  app.route(
-    API_PREFIX,
-    dataRoutes(() => services),
-  );
-  app.route(
-    API_PREFIX,
-    trackingRoutes(() => services),
-  );
+  mountDataAndTracking(app, services);
   app.route(
     API_PREFIX,
     registryRoutes(() => services),

@@ -13,6 +13,13 @@ import type { TrackingServices } from './tracking-services.js';
  */
 export function createTrackingApp(services: TrackingServices, opts: AppOptions = {}): Hono {
   const app = appShell(services, opts);
+  mountDataAndTracking(app, services);
+  mountArtifactProxy(app, () => services);
+  return app;
+}
+
+/** The native data and tracking routes under the API prefix: shared by `createApp` and `createTrackingApp`. */
+export function mountDataAndTracking(app: Hono, services: TrackingServices): void {
   app.route(
     API_PREFIX,
     dataRoutes(() => services),
@@ -21,6 +28,4 @@ export function createTrackingApp(services: TrackingServices, opts: AppOptions =
     API_PREFIX,
     trackingRoutes(() => services),
   );
-  mountArtifactProxy(app, () => services);
-  return app;
 }
