@@ -61,40 +61,60 @@ export async function principalFromAuthorization(
   return users.authenticatePassword(user, secret);
 }
 
-/** Browser-facing protections that hold with or without authentication (CVE-2023-43472, CVE-2025-14279). */
+/** What the browser-facing protections decide for one request, independent of the HTTP framework. */
+export type BrowserVerdict =
+  | { refuse: string }
+  | { preflight: Record<string, string> }
+  | { headers: [string, string][] };
+
+/**
+ * Browser-facing protections that hold with or without authentication (CVE-2023-43472, CVE-2025-14279): a Host
+ * header outside the allowed hosts (DNS rebinding) and a cross-origin write from an origin CORS does not allow are
+ * refused (403 with the reason); an allowed origin's preflight is answered; otherwise the headers every answer
+ * carries.
+ */
+export function browserVerdict(
+  opts: SecurityOptions,
+  method: string,
+  host: string,
+  origin: string | undefined,
+): BrowserVerdict {
+  if (
+    opts.allowedHosts !== '*' &&
+    !opts.allowedHosts.includes(host) &&
+    !opts.allowedHosts.includes(host.replace(/:\d+$/, ''))
+  ) {
+    return {
+      refuse: `Invalid Host header ${JSON.stringify(host)}: this server answers only to ${opts.allowedHosts.join(', ')} (set --allowed-hosts).`,
+    };
+  }
+  const sameOrigin = origin !== undefined && new URL(origin, 'http://x').host.toLowerCase() === host;
+  const allowed = origin !== undefined && opts.corsOrigins.includes(origin);
+  if (origin && !sameOrigin && !allowed && !SAFE_METHODS.has(method)) {
+    return {
+      refuse: `Cross-origin request from ${origin} refused: CORS is off unless --cors-origins allows the origin.`,
+    };
+  }
+  if (allowed && method === 'OPTIONS') return { preflight: corsHeaders(origin!) };
+  return { headers: allowed ? [...BASE_HEADERS, ...Object.entries(corsHeaders(origin!))] : BASE_HEADERS };
+}
+
+const BASE_HEADERS: [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+];
+
+/** browserVerdict as Hono middleware. */
 export function browserProtections(opts: SecurityOptions): MiddlewareHandler {
   return async (c, next) => {
     const host = (c.req.header('host') ?? new URL(c.req.url).host).toLowerCase();
-    if (
-      opts.allowedHosts !== '*' &&
-      !opts.allowedHosts.includes(host) &&
-      !opts.allowedHosts.includes(host.replace(/:\d+$/, ''))
-    ) {
-      return c.text(
-        `Invalid Host header ${JSON.stringify(host)}: this server answers only to ${opts.allowedHosts.join(', ')} (set --allowed-hosts).`,
-        403,
-      );
-    }
-    const origin = c.req.header('origin');
-    const sameOrigin = origin !== undefined && new URL(origin, 'http://x').host.toLowerCase() === host;
-    const allowed = origin !== undefined && opts.corsOrigins.includes(origin);
-    if (origin && !sameOrigin && !allowed && !SAFE_METHODS.has(c.req.method)) {
-      return c.text(
-        `Cross-origin request from ${origin} refused: CORS is off unless --cors-origins allows the origin.`,
-        403,
-      );
-    }
-    if (allowed && c.req.method === 'OPTIONS') {
-      return c.body(null, 204, corsHeaders(origin!));
-    }
+    const verdict = browserVerdict(opts, c.req.method, host, c.req.header('origin'));
+    if ('refuse' in verdict) return c.text(verdict.refuse, 403);
+    if ('preflight' in verdict) return c.body(null, 204, verdict.preflight);
     // Set before the handler runs, so they go into the response it builds: setting them on a finished response makes
     // Hono rebuild it around a stream of its body, which cost more than the rest of a small inference request.
-    const headers: [string, string][] = [
-      ['X-Content-Type-Options', 'nosniff'],
-      ['X-Frame-Options', 'DENY'],
-      ['Referrer-Policy', 'no-referrer'],
-      ...(allowed ? Object.entries(corsHeaders(origin!)) : []),
-    ];
+    const { headers } = verdict;
     for (const [k, v] of headers) c.header(k, v);
     await next();
     // A handler that returned a Response of its own did not take them: add them to it (the slow way, rarely).

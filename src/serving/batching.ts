@@ -34,7 +34,8 @@ interface Item<P, R> {
   rows: number;
   arrived: number;
   done: boolean;
-  timer?: NodeJS.Timeout;
+  /** Still in the queue (not yet part of a batch). */
+  queued: boolean;
   resolve(value: R): void;
   reject(err: Error): void;
 }
@@ -43,13 +44,21 @@ interface Item<P, R> {
  * One queue per served model version. Requests wait here until a runtime slot is free (at most `maxInFlight`
  * batches run at once), then leave together, up to `maxBatchSize` rows. Deadlines count from arrival (not from
  * when a batch formed), so a request never waits longer than its timeout.
+ *
+ * With no queue delay a batch still leaves at the end of the event-loop turn its first request arrived in, not at
+ * once: every request parsed from the same poll of the sockets goes in one runtime call, so a busy server pays one
+ * thread hop for several requests instead of one each, at a cost of microseconds.
  */
 export class Batcher<P, R> {
   readonly #queue: Item<P, R>[] = [];
   #inFlight = 0;
   #delayTimer: NodeJS.Timeout | undefined;
+  #turnScheduled = false;
   #idleWaiters: (() => void)[] = [];
   #avgBatchMs = 1;
+  /** Unsettled requests in arrival order, hence in deadline order: one timer serves them all. */
+  readonly #pending = new Set<Item<P, R>>();
+  #deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly options: BatchingOptions,
@@ -67,7 +76,9 @@ export class Batcher<P, R> {
   }
 
   submit(payload: P, rows: number): Promise<R> {
-    if (this.#queue.length >= this.options.maxQueueSize) {
+    // Requests that free runtime slots take at the end of this turn are not waiting: they do not count.
+    const leaving = (this.maxInFlight - this.#inFlight) * this.options.maxBatchSize;
+    if (this.#queue.length - leaving >= this.options.maxQueueSize) {
       const batches = Math.ceil((this.#queue.length + 1) / Math.max(1, this.options.maxBatchSize));
       const seconds = Math.max(1, Math.ceil((batches * this.#avgBatchMs) / this.maxInFlight / 1000));
       return Promise.reject(
@@ -79,24 +90,57 @@ export class Batcher<P, R> {
       );
     }
     return new Promise<R>((resolve, reject) => {
-      const item: Item<P, R> = { payload, rows, arrived: performance.now(), done: false, resolve, reject };
-      if (this.options.timeoutMs > 0) {
-        item.timer = setTimeout(() => {
-          const i = this.#queue.indexOf(item);
-          if (i >= 0) this.#queue.splice(i, 1);
-          this.#settle(item, () =>
-            reject(
-              new ServingError(
-                'TIMEOUT',
-                `The request did not complete within ${this.options.timeoutMs} ms (${i >= 0 ? 'still queued' : 'inference running'}).`,
-              ),
-            ),
-          );
-        }, this.options.timeoutMs);
-      }
+      const item: Item<P, R> = {
+        payload,
+        rows,
+        arrived: performance.now(),
+        done: false,
+        queued: true,
+        resolve,
+        reject,
+      };
       this.#queue.push(item);
-      this.#pump();
+      if (this.options.timeoutMs > 0) {
+        this.#pending.add(item);
+        if (!this.#deadlineTimer) this.#armDeadline();
+      }
+      if (!this.#turnScheduled) {
+        this.#turnScheduled = true;
+        setImmediate(() => {
+          this.#turnScheduled = false;
+          this.#pump();
+        });
+      }
     });
+  }
+
+  #armDeadline(): void {
+    const oldest = this.#pending.values().next().value;
+    if (!oldest) return;
+    const wait = Math.max(0, oldest.arrived + this.options.timeoutMs - performance.now());
+    this.#deadlineTimer = setTimeout(() => this.#expire(), Math.ceil(wait));
+  }
+
+  #expire(): void {
+    this.#deadlineTimer = undefined;
+    const now = performance.now();
+    for (const item of this.#pending) {
+      if (item.arrived + this.options.timeoutMs > now) break;
+      const queued = item.queued;
+      if (queued) {
+        const i = this.#queue.indexOf(item);
+        if (i >= 0) this.#queue.splice(i, 1);
+      }
+      this.#settle(item, () =>
+        item.reject(
+          new ServingError(
+            'TIMEOUT',
+            `The request did not complete within ${this.options.timeoutMs} ms (${queued ? 'still queued' : 'inference running'}).`,
+          ),
+        ),
+      );
+    }
+    this.#armDeadline();
   }
 
   /** Resolves once nothing is queued or running (used before a replaced version is unloaded). */
@@ -108,7 +152,11 @@ export class Batcher<P, R> {
   #settle(item: Item<P, R>, fn: () => void): void {
     if (item.done) return;
     item.done = true;
-    if (item.timer) clearTimeout(item.timer);
+    this.#pending.delete(item);
+    if (this.#pending.size === 0 && this.#deadlineTimer) {
+      clearTimeout(this.#deadlineTimer);
+      this.#deadlineTimer = undefined;
+    }
     fn();
     this.#checkIdle();
   }
@@ -157,6 +205,7 @@ export class Batcher<P, R> {
       rows += next.rows;
       batch.push(next);
     }
+    for (const item of batch) item.queued = false;
     if (this.#delayTimer && this.#queue.length === 0) {
       clearTimeout(this.#delayTimer);
       this.#delayTimer = undefined;

@@ -1,6 +1,6 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { openArtifactStore } from '../artifacts/open-artifact-store.js';
 import { PermissionService } from '../auth/permission-service.js';
 import { UserService } from '../auth/user-service.js';
@@ -23,7 +23,8 @@ import {
 import { validateBatching } from './deployment-service.js';
 import { parseModelUri } from './model-uri.js';
 import { fanOut } from './payload-hook.js';
-import { replicaAccess } from './replica-access.js';
+import { type ReplicaAccessOptions, replicaAccess } from './replica-access.js';
+import { replicaListener } from './replica-listener.js';
 import type { ServingManager } from './serving-manager.js';
 import { createServingApp } from './standalone-app.js';
 
@@ -86,30 +87,32 @@ export async function startReplica(config: ResolvedConfig, opts: ReplicaOptions)
       monitoring.start();
     }
     await manager.start();
+    const security = {
+      auth: config.auth,
+      allowedHosts: config.allowedHosts === '*' ? ('*' as const) : [...config.allowedHosts],
+      corsOrigins: [...config.corsOrigins],
+    };
+    const access: ReplicaAccessOptions | undefined = config.auth
+      ? { users: new UserService(store), permissions: new PermissionService(store), model: modelName }
+      : undefined;
     const app = createServingApp(manager, metrics, name, {
       maxBodyBytes: DEFAULT_MAX_BODY,
-      middleware: [
-        browserProtections({
-          auth: config.auth,
-          allowedHosts: config.allowedHosts === '*' ? '*' : [...config.allowedHosts],
-          corsOrigins: [...config.corsOrigins],
-        }),
-        ...(config.auth
-          ? [
-              replicaAccess({
-                users: new UserService(store),
-                permissions: new PermissionService(store),
-                model: modelName,
-              }),
-            ]
-          : []),
-      ],
+      middleware: [browserProtections(security), ...(access ? [replicaAccess(access)] : [])],
     });
-    const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s));
-      s.once('error', reject);
+    const server = createServer(
+      replicaListener({
+        app,
+        serving: manager,
+        maxBodyBytes: DEFAULT_MAX_BODY,
+        security,
+        ...(access ? { access } : {}),
+      }),
+    );
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolveListen());
     });
-    (server as unknown as { keepAliveTimeout: number }).keepAliveTimeout = 65_000;
+    server.keepAliveTimeout = 65_000;
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     return {

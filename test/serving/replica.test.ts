@@ -181,6 +181,95 @@ describe('mloop serve: MLflow scoring protocol', () => {
   });
 });
 
+describe('mloop serve: Open Inference Protocol on the direct path', () => {
+  const infer = (path: string, init: RequestInit = {}) =>
+    fetch(`${replica.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [0, 0, 0] }] }),
+      ...init,
+    });
+  /** node:http, which sends the Host and Content-Length it is given. */
+  const raw = (path: string, headers: Record<string, string>, body: string) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = request(`${replica.url}${path}`, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += String(d);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+
+  it('answers with the prediction id, the version and the security headers of every answer', async () => {
+    const res = await infer('/v2/models/lin/infer');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    const version = res.headers.get('x-mloop-model-version');
+    expect(body).toMatchObject({
+      model_name: 'lin',
+      model_version: version,
+      outputs: [{ name: 'variable' }],
+    });
+    expect(body.parameters.prediction_id).toBe(res.headers.get('x-mloop-prediction-id'));
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    const pinned = await infer(`/v2/models/lin/versions/${version}/infer?ignored=1`);
+    expect([pinned.status, pinned.headers.get('x-mloop-model-version')]).toEqual([200, version]);
+    const unknown = await infer('/v2/models/lin/versions/9/infer');
+    expect(unknown.status).toBe(404);
+    expect((await json(unknown)).error).toMatch(/no version "9"/);
+    expect((await infer('/v2/models/l%ZZ/infer')).status).toBeLessThan(500);
+  });
+
+  it('speaks the binary tensor data extension', async () => {
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'X', shape: [2, 3], datatype: 'FP32', parameters: { binary_data_size: 24 } }],
+        outputs: [{ name: 'variable', parameters: { binary_data: true } }],
+      }),
+    );
+    const res = await infer('/v2/models/lin/infer', {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'inference-header-content-length': String(header.length),
+      },
+      body: Buffer.concat([header, Buffer.from(new Float32Array([0, 0, 0, 1, 1, 1]).buffer)]),
+    });
+    expect(res.status).toBe(200);
+    const n = Number(res.headers.get('inference-header-content-length'));
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(JSON.parse(bytes.subarray(0, n).toString()).outputs[0].parameters).toEqual({
+      binary_data_size: 8,
+    });
+    expect(bytes.length).toBe(n + 8);
+  });
+
+  it('refuses a foreign Host, a cross-origin write and a body over the limit, as the Hono routes do', async () => {
+    const body = JSON.stringify({
+      inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [0, 0, 0] }],
+    });
+    const type = { 'content-type': 'application/json' };
+    const rebinding = await raw('/v2/models/lin/infer', { ...type, host: 'attacker.example' }, body);
+    expect([rebinding.status, rebinding.body]).toEqual([403, expect.stringMatching(/Invalid Host header/)]);
+    const crossOrigin = await infer('/v2/models/lin/infer', {
+      headers: { ...type, origin: 'https://evil.example' },
+    });
+    expect(crossOrigin.status).toBe(403);
+    expect(await crossOrigin.text()).toMatch(/Cross-origin request from https:\/\/evil.example refused/);
+    const declared = await raw('/v2/models/lin/infer', { ...type, 'content-length': String(64 << 20) }, '');
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body).error).toMatch(/is 67108864 bytes; the limit is 16777216 bytes/);
+    const streamed = await infer('/v2/models/lin/infer', { body: 'x'.repeat((16 << 20) + 1) });
+    expect(streamed.status).toBe(413);
+    expect((await json(streamed)).error).toMatch(/the limit is 16777216 bytes/);
+    // The connection pool is still good afterwards.
+    expect((await infer('/v2/models/lin/infer')).status).toBe(200);
+  });
+});
+
 describe('fuzzing the inference endpoints', () => {
   it('never answers 5xx to random or malformed bodies', async () => {
     const fields = [
@@ -271,6 +360,7 @@ describe('mloop serve --auth', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const rows = { dataframe_records: [{ f0: 1, f1: 1, f2: 2 }] };
+  const tensor = { inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [1, 1, 2] }] };
 
   it('answers health probes without credentials and nothing else', async () => {
     for (const path of ['/ping', '/health', '/v2/health/ready', '/v2/health/live'])
@@ -281,6 +371,10 @@ describe('mloop serve --auth', () => {
     for (const path of ['/v2/models/lin', '/metrics'])
       expect([path, (await call(path)).status]).toEqual([path, 401]);
     expect((await call('/invocations', { authorization: 'Bearer mlt_forged' }, rows)).status).toBe(401);
+    const oip = await call('/v2/models/lin/infer', {}, tensor);
+    expect(oip.status).toBe(401);
+    expect(oip.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect((await json(oip)).error).toMatch(/Authentication required/);
   });
 
   it("takes the server's tokens and passwords, and needs READ on the model", async () => {
@@ -294,6 +388,12 @@ describe('mloop serve --auth', () => {
     expect((await json(denied)).error).toMatch(
       /cannot read registered model lin \(has NO_PERMISSIONS, needs READ\)/,
     );
+    const oip = await call('/v2/models/lin/infer', { authorization: `Bearer ${tokens.ann}` }, tensor);
+    expect(oip.status).toBe(200);
+    expect((await json(oip)).outputs[0].name).toBe('variable');
+    const oipDenied = await call('/v2/models/lin/infer', { authorization: `Bearer ${tokens.bob}` }, tensor);
+    expect(oipDenied.status).toBe(403);
+    expect((await json(oipDenied)).error).toMatch(/needs READ/);
   });
 
   it('keeps the Host allow-list of a loopback bind (DNS rebinding)', async () => {

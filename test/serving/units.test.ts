@@ -51,13 +51,32 @@ describe('Batcher', () => {
       if (batches.length === 1) await new Promise<void>((r) => (release = r));
       return { results: items.map((x) => x * 10), computeMs: 0 };
     });
-    const all = [1, 2, 3, 4, 5, 6].map((x) => b.submit(x, 1));
+    const all = [b.submit(1, 1)];
+    await new Promise((r) => setImmediate(r));
+    all.push(...[2, 3, 4, 5, 6].map((x) => b.submit(x, 1)));
+    await new Promise((r) => setImmediate(r));
     expect(b.inFlight).toBe(1);
     expect(b.queued).toBe(5);
     release();
     expect(await Promise.all(all)).toEqual([10, 20, 30, 40, 50, 60]);
     expect(batches).toEqual([[1], [2, 3, 4, 5], [6]]);
     await b.idle();
+  });
+
+  it('sends what arrived in one event-loop turn as one batch, even with runtime slots free', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher<number, number>(options, 2, async (items) => {
+      batches.push(items);
+      return { results: items, computeMs: 0 };
+    });
+    const first = [1, 2, 3].map((x) => b.submit(x, 1));
+    expect(b.inFlight).toBe(0);
+    await Promise.all(first);
+    await Promise.all([b.submit(4, 1), b.submit(5, 1)]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('waits up to maxQueueDelayMs for a fuller batch', async () => {
@@ -76,8 +95,9 @@ describe('Batcher', () => {
       1,
       () => new Promise(() => undefined),
     );
-    void b.submit(1, 1);
-    void b.submit(2, 1);
+    void b.submit(1, 1).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    void b.submit(2, 1).catch(() => undefined);
     const err = await b.submit(3, 1).catch((e: ServingError) => e);
     expect(err).toBeInstanceOf(ServingError);
     expect((err as ServingError).code).toBe('QUEUE_FULL');
@@ -91,9 +111,13 @@ describe('Batcher', () => {
       () => new Promise(() => undefined),
     );
     const running = b.submit(1, 1).catch((e: ServingError) => e.message);
+    await new Promise((r) => setImmediate(r));
     const queued = b.submit(2, 1).catch((e: ServingError) => e.message);
+    const t0 = performance.now();
     expect(await running).toMatch(/within 20 ms \(inference running\)/);
     expect(await queued).toMatch(/within 20 ms \(still queued\)/);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(15);
+    expect(b.queued).toBe(0);
     const failing = new Batcher<number, number>(options, 1, async () => {
       throw new Error('boom');
     });
