@@ -27,7 +27,7 @@ import { openArtifactStore } from '../src/artifacts/open-artifact-store.js';
 import { packageFiles, type Signature } from '../src/registry/model-package.js';
 import { createServices } from '../src/server/services.js';
 import { openStore } from '../src/store/open-store.js';
-import { cpuSeconds } from './support/cpu-time.js';
+import { cpuSeconds, machineShares, machineTicks } from './support/cpu-time.js';
 
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -48,6 +48,9 @@ interface LoadResult {
   answered: number;
   /** Server CPU milliseconds per answered request over the whole load run (all threads). */
   cpuMsPerRequest: number;
+  /** Shares of the machine's CPU time during the run: idle, and stolen by the hypervisor for other guests. */
+  idle: number;
+  steal: number;
   throughput: number;
   p50: number;
   p90: number;
@@ -58,6 +61,7 @@ interface LoadResult {
 }
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 
 async function ensureVenv(): Promise<string> {
   const python = join(VENV, 'bin/python');
@@ -132,14 +136,19 @@ async function load(
     ...(opts.rate ? { rate: opts.rate } : {}),
   };
   const cpu0 = cpuSeconds(server.pid);
+  const ticks0 = machineTicks();
   const { stdout } = await exec(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench/support/load-generator.ts'), JSON.stringify(options)],
     { cwd: ROOT, maxBuffer: 16 << 20 },
   );
   const cpu = cpuSeconds(server.pid) - cpu0;
-  const r = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<LoadResult, 'cpuMsPerRequest'>;
-  return { ...r, cpuMsPerRequest: (cpu * 1000) / r.answered };
+  const shares = machineShares(ticks0, machineTicks());
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<
+    LoadResult,
+    'cpuMsPerRequest' | 'idle' | 'steal'
+  >;
+  return { ...r, ...shares, cpuMsPerRequest: (cpu * 1000) / r.answered };
 }
 
 async function main(): Promise<void> {
@@ -233,7 +242,7 @@ async function main(): Promise<void> {
     const r = await load(server, path, body, opts);
     runs[key] = [...(runs[key] ?? []), r];
     log(
-      `  → ${Math.round(r.throughput)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.cpuMsPerRequest.toFixed(3)} ms CPU/request, load ${loadavg()[0]!.toFixed(1)}`,
+      `  → ${Math.round(r.throughput)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.cpuMsPerRequest.toFixed(3)} ms CPU/request, load ${loadavg()[0]!.toFixed(1)}, steal ${pct(r.steal)}, idle ${pct(r.idle)}`,
     );
     return r;
   };
@@ -266,8 +275,15 @@ async function main(): Promise<void> {
     await measure('baseline@half', baselineUrl, infer, oip, { rate: half });
     if (compareUrl) await measure('compare-oip@half', compareUrl, infer, oip, { rate: half });
   }
+  // A quarter of the maximum as well: where the tail stands with the cores less contended.
+  for (let round = 0; round < ROUNDS; round++) {
+    await measure('mloop-oip@quarter', mloopUrl, infer, oip, { rate: half / 2 });
+    await measure('baseline@quarter', baselineUrl, infer, oip, { rate: half / 2 });
+  }
   median('mloop-oip@half', 'p99');
   median('baseline@half', 'p99');
+  median('mloop-oip@quarter', 'p99');
+  median('baseline@quarter', 'p99');
   if (compareUrl) median('compare-oip@half', 'p99');
   for (const c of children.splice(0)) c.kill();
 
@@ -370,7 +386,7 @@ async function main(): Promise<void> {
   const spread = Object.entries(runs)
     .map(
       ([k, rs]) =>
-        `${k} ${rs.map((r) => (k.includes('@') ? `${r.p99.toFixed(1)}ms` : Math.round(r.throughput))).join('/')} (CPU ${rs.map((r) => r.cpuMsPerRequest.toFixed(3)).join('/')} ms/req)`,
+        `${k} ${rs.map((r) => (k.includes('@') ? `${r.p99.toFixed(1)}ms` : Math.round(r.throughput))).join('/')} (CPU ${rs.map((r) => r.cpuMsPerRequest.toFixed(3)).join('/')} ms/req; steal ${rs.map((r) => pct(r.steal)).join('/')})`,
     )
     .join('; ');
   console.log(`every round (req/s; p99 for fixed-rate runs): ${spread}`);

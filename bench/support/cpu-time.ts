@@ -19,3 +19,25 @@ export function cpuSeconds(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+/** The machine's CPU counters from /proc/stat's first line: [total, idle, steal] ticks; NaNs where /proc is not there. */
+export function machineTicks(): [number, number, number] {
+  try {
+    const f = readFileSync('/proc/stat', 'latin1').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return [f.reduce((a, b) => a + b, 0), f[3]! + f[4]!, f[7] ?? 0];
+  } catch {
+    return [Number.NaN, Number.NaN, Number.NaN];
+  }
+}
+
+/**
+ * Over an interval, the share of the machine's CPU time that was idle and that the hypervisor gave to other guests
+ * (steal): on a virtual machine, steal is what makes the same run's wall-clock figures move between rounds.
+ */
+export function machineShares(
+  before: [number, number, number],
+  after: [number, number, number],
+): { idle: number; steal: number } {
+  const total = after[0] - before[0];
+  return { idle: (after[1] - before[1]) / total, steal: (after[2] - before[2]) / total };
+}

@@ -1,7 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { type HttpReply, oipErrorReply, oipInfer, tooLarge } from '../compat/oip/infer.js';
+import type { HttpReply } from '../compat/http-reply.js';
+import { scoringErrorReply, scoringInvoke } from '../compat/mlflow-scoring/invoke.js';
+import { oipErrorReply, oipInfer, tooLarge } from '../compat/oip/infer.js';
 import { browserVerdict, type SecurityOptions } from '../server/security.js';
 import { type ReplicaAccessOptions, replicaPrincipal } from './replica-access.js';
 import type { ServingManager } from './serving-manager.js';
@@ -9,46 +11,82 @@ import type { ServingManager } from './serving-manager.js';
 const INFER = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/;
 
 export interface ReplicaListenerOptions {
-  /** Everything but OIP inference: the replica's Hono app. */
+  /** Everything but inference: the replica's Hono app. */
   app: Hono;
   serving: ServingManager;
+  /** The name the replica serves its model as (`/invocations` answers for it). */
+  deployment: string;
   maxBodyBytes: number;
   security: SecurityOptions;
   /** With `--auth`: who may infer. */
   access?: ReplicaAccessOptions;
 }
 
+/** One of the inference protocols: its handler and its error body. */
+interface Protocol {
+  answer(body: Uint8Array, header: (h: string) => string | undefined, startedAt: number): Promise<HttpReply>;
+  error(err: unknown): HttpReply;
+}
+
 /**
- * The replica's request listener. OIP inference (`POST /v2/models/{name}[/versions/{v}]/infer`), the request a
- * replica exists for, is answered straight from Node's request and response objects: the same checks, handler and
- * bytes as the Hono route (`oipInfer`, `browserVerdict`, `replicaPrincipal`), without building a Fetch `Request`
- * and `Response` and running the middleware chain around them — about a fifth of the serving thread's time per
- * request at half load. Every other request goes to the Hono app.
+ * The replica's request listener. Inference — OIP's `POST /v2/models/{name}[/versions/{v}]/infer` and MLflow's
+ * `POST /invocations`, the requests a replica exists for — is answered straight from Node's request and response
+ * objects: the same checks, handlers and bytes as the Hono routes (`oipInfer`, `scoringInvoke`, `browserVerdict`,
+ * `replicaPrincipal`), without building a Fetch `Request` and `Response` and running the middleware chain around
+ * them — about a fifth of the serving thread's time per request at half load. Every other request goes to the Hono
+ * app.
  */
 export function replicaListener(opts: ReplicaListenerOptions): RequestListener {
   const fallback = getRequestListener(opts.app.fetch);
+  const invocations: Protocol = {
+    answer: (body, header, startedAt) =>
+      scoringInvoke(
+        opts.serving,
+        opts.deployment,
+        { contentType: header('content-type'), body, header, startedAt },
+        opts.maxBodyBytes,
+      ),
+    error: scoringErrorReply,
+  };
   return (req, res) => {
+    if (req.method !== 'POST' || req.headers.host === undefined) return void fallback(req, res);
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const m = req.method === 'POST' && req.headers.host !== undefined ? INFER.exec(path) : null;
-    const name = m ? decodeParam(m[1]!) : undefined;
-    const version = m?.[2] === undefined ? undefined : decodeParam(m[2]);
-    if (!m || name == null || version === null) return void fallback(req, res);
-    directInfer(opts, req, res, path, name, version ?? undefined).catch((err: unknown) => {
-      if (!res.headersSent) send(res, oipErrorReply(err), []);
+    let protocol: Protocol | undefined;
+    if (path === '/invocations') protocol = invocations;
+    else {
+      const m = INFER.exec(path);
+      const name = m ? decodeParam(m[1]!) : null;
+      const version = m?.[2] === undefined ? undefined : decodeParam(m[2]);
+      if (name !== null && version !== null)
+        protocol = {
+          answer: (body, header, startedAt) =>
+            oipInfer(opts.serving, {
+              name,
+              ...(version === undefined ? {} : { version }),
+              body,
+              header,
+              startedAt,
+            }),
+          error: oipErrorReply,
+        };
+    }
+    if (!protocol) return void fallback(req, res);
+    const answer = protocol;
+    direct(opts, req, res, path, answer).catch((err: unknown) => {
+      if (!res.headersSent) send(res, answer.error(err), []);
       else res.destroy(err as Error);
     });
   };
 }
 
-async function directInfer(
+async function direct(
   opts: ReplicaListenerOptions,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-  name: string,
-  version: string | undefined,
+  protocol: Protocol,
 ): Promise<void> {
   const startedAt = performance.now();
   const header = (h: string): string | undefined => {
@@ -71,15 +109,11 @@ async function directInfer(
   try {
     const body = await readBody(req, opts.maxBodyBytes);
     if (!body) return void res.destroy();
-    reply = await oipInfer(opts.serving, {
-      name,
-      ...(version === undefined ? {} : { version }),
-      body,
-      header,
-      startedAt,
-    });
+    reply = await protocol.answer(body, header, startedAt);
   } catch (err) {
-    reply = oipErrorReply(err);
+    reply = protocol.error(err);
+    // A refused body is not read to its end: close the connection rather than wait for the rest of it.
+    if (reply.status === 413) reply.headers.connection = 'close';
   }
   send(res, reply, extra);
 }

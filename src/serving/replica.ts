@@ -103,6 +103,7 @@ export async function startReplica(config: ResolvedConfig, opts: ReplicaOptions)
       replicaListener({
         app,
         serving: manager,
+        deployment: name,
         maxBodyBytes: DEFAULT_MAX_BODY,
         security,
         ...(access ? { access } : {}),

@@ -192,7 +192,7 @@ describe('mloop serve: Open Inference Protocol on the direct path', () => {
   /** node:http, which sends the Host and Content-Length it is given. */
   const raw = (path: string, headers: Record<string, string>, body: string) =>
     new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-      const req = request(`${replica.url}${path}`, { method: 'POST', headers }, (res) => {
+      const req = request(`${replica.url}${path}`, { method: 'POST', headers, agent: false }, (res) => {
         let text = '';
         res.on('data', (d) => {
           text += String(d);
@@ -248,25 +248,40 @@ describe('mloop serve: Open Inference Protocol on the direct path', () => {
   });
 
   it('refuses a foreign Host, a cross-origin write and a body over the limit, as the Hono routes do', async () => {
-    const body = JSON.stringify({
-      inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [0, 0, 0] }],
-    });
+    const cases = [
+      {
+        path: '/v2/models/lin/infer',
+        body: JSON.stringify({ inputs: [{ name: 'X', shape: [1, 3], datatype: 'FP32', data: [0, 0, 0] }] }),
+        message: (b: Record<string, string>) => b.error,
+      },
+      {
+        path: '/invocations',
+        body: JSON.stringify({ instances: [[0, 0, 0]] }),
+        message: (b: Record<string, string>) => `${b.error_code}: ${b.message}`,
+      },
+    ];
     const type = { 'content-type': 'application/json' };
-    const rebinding = await raw('/v2/models/lin/infer', { ...type, host: 'attacker.example' }, body);
-    expect([rebinding.status, rebinding.body]).toEqual([403, expect.stringMatching(/Invalid Host header/)]);
-    const crossOrigin = await infer('/v2/models/lin/infer', {
-      headers: { ...type, origin: 'https://evil.example' },
-    });
-    expect(crossOrigin.status).toBe(403);
-    expect(await crossOrigin.text()).toMatch(/Cross-origin request from https:\/\/evil.example refused/);
-    const declared = await raw('/v2/models/lin/infer', { ...type, 'content-length': String(64 << 20) }, '');
-    expect(declared.status).toBe(413);
-    expect(JSON.parse(declared.body).error).toMatch(/is 67108864 bytes; the limit is 16777216 bytes/);
-    const streamed = await infer('/v2/models/lin/infer', { body: 'x'.repeat((16 << 20) + 1) });
-    expect(streamed.status).toBe(413);
-    expect((await json(streamed)).error).toMatch(/the limit is 16777216 bytes/);
-    // The connection pool is still good afterwards.
-    expect((await infer('/v2/models/lin/infer')).status).toBe(200);
+    for (const { path, body, message } of cases) {
+      const rebinding = await raw(path, { ...type, host: 'attacker.example' }, body);
+      expect([path, rebinding.status, rebinding.body]).toEqual([
+        path,
+        403,
+        expect.stringMatching(/Invalid Host header/),
+      ]);
+      const crossOrigin = await infer(path, { body, headers: { ...type, origin: 'https://evil.example' } });
+      expect(crossOrigin.status).toBe(403);
+      expect(await crossOrigin.text()).toMatch(/Cross-origin request from https:\/\/evil.example refused/);
+      const declared = await raw(path, { ...type, 'content-length': String(64 << 20) }, '');
+      expect([declared.status, declared.headers.connection]).toEqual([413, 'close']);
+      expect(message(JSON.parse(declared.body))).toMatch(/is 67108864 bytes; the limit is 16777216 bytes/);
+      const streamed = await infer(path, { body: 'x'.repeat((16 << 20) + 1) });
+      expect(streamed.status).toBe(413);
+      expect(message(await json(streamed))).toMatch(/the limit is 16777216 bytes/);
+      // The connection pool is still good afterwards.
+      const ok = await infer(path, { body });
+      expect([path, ok.status]).toEqual([path, 200]);
+      expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 });
 

@@ -1,18 +1,12 @@
 import { ServingError, statusOf } from '../../serving/errors.js';
 import type { ServingManager } from '../../serving/serving-manager.js';
 import { validateInputs } from '../../serving/validate.js';
+import type { HttpReply } from '../http-reply.js';
 import { encodeTensor, HEADER_LENGTH } from './binary.js';
 import { parseInferRequest, renderOutputs } from './wire.js';
 
 export const PREDICTION_ID_HEADER = 'x-mloop-prediction-id';
 export const MODEL_VERSION_HEADER = 'x-mloop-model-version';
-
-/** An HTTP answer as plain data, so the Hono routes and the replica's direct listener send the same bytes. */
-export interface HttpReply {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Uint8Array;
-}
 
 export interface OipInferRequest {
   /** The model (deployment) name and optional version from the path. */
