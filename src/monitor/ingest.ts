@@ -71,6 +71,8 @@ export class MonitorIngest implements PayloadHook {
   readonly replicaId: string;
   readonly #queue: (PredictionRecord | Failure)[] = [];
   readonly #windows = new Map<string, WindowAcc>();
+  /** The accumulator the previous record went to: consecutive records of one version and window skip the key. */
+  #last: WindowAcc | undefined;
   #predictions = new PredictionBuffer();
   /** Batches whose insert failed, retried with the next flush. */
   #unstored: PredictionBatch[] = [];
@@ -177,6 +179,18 @@ export class MonitorIngest implements PayloadHook {
     timestamp: number,
     config: MonitorConfig,
   ): WindowAcc {
+    const last = this.#last;
+    if (
+      last &&
+      timestamp >= last.start &&
+      timestamp < last.start + last.windowMs &&
+      last.windowMs === config.windowMs &&
+      last.version === version &&
+      last.deployment === deployment &&
+      last.model === model &&
+      last.shadow === shadow
+    )
+      return last;
     const start = Math.floor(timestamp / config.windowMs) * config.windowMs;
     const key = `${deployment}\u0000${model}\u0000${version}\u0000${shadow ? 1 : 0}\u0000${start}`;
     let w = this.#windows.get(key);
@@ -197,6 +211,7 @@ export class MonitorIngest implements PayloadHook {
       };
       this.#windows.set(key, w);
     }
+    this.#last = w;
     return w;
   }
 
@@ -274,6 +289,7 @@ export class MonitorIngest implements PayloadHook {
       if (all || w.start + w.windowMs <= now || now - w.since >= writeMs) {
         windows.push(w);
         this.#windows.delete(key);
+        if (this.#last === w) this.#last = undefined;
       }
     const predictions = [...this.#unstored.splice(0), this.#predictions.take()];
     const samples = this.#samples;

@@ -27,7 +27,7 @@ export interface RawInput {
  * input, what the model expects (datatype and shape) and what arrived.
  */
 export function validateInputs(spec: ModelSpec, raw: RawInput[], model: string): Tensor[] {
-  const expected = new Map(spec.inputs.map((t) => [t.name, t]));
+  const expected = inputsByName(spec);
   const seen = new Set<string>();
   const tensors: Tensor[] = [];
   for (const input of raw) {
@@ -56,17 +56,29 @@ export function validateInputs(spec: ModelSpec, raw: RawInput[], model: string):
   return tensors;
 }
 
+const byName = new WeakMap<ModelSpec, Map<string, TensorMeta>>();
+
+function inputsByName(spec: ModelSpec): Map<string, TensorMeta> {
+  let map = byName.get(spec);
+  if (!map) {
+    map = new Map(spec.inputs.map((t) => [t.name, t]));
+    byName.set(spec, map);
+  }
+  return map;
+}
+
 function validateOne(meta: TensorMeta, input: RawInput): Tensor {
-  const expected = `expected ${meta.datatype} ${formatShape(meta.shape)}`;
+  // Only built for an error message: a valid request does not pay for formatting it.
+  const expected = () => `expected ${meta.datatype} ${formatShape(meta.shape)}`;
   if (!(OIP_DATATYPES as readonly string[]).includes(input.datatype))
     throw badInput(
-      `Input '${meta.name}': unknown datatype ${show(input.datatype)}; ${expected} (datatypes: ${OIP_DATATYPES.join(', ')}).`,
+      `Input '${meta.name}': unknown datatype ${show(input.datatype)}; ${expected()} (datatypes: ${OIP_DATATYPES.join(', ')}).`,
     );
   if (input.datatype !== meta.datatype)
-    throw badInput(`Input '${meta.name}': ${expected}, got datatype ${input.datatype}.`);
+    throw badInput(`Input '${meta.name}': ${expected()}, got datatype ${input.datatype}.`);
   const shape = input.shape;
   if (shape.length !== meta.shape.length || shape.some((d, i) => meta.shape[i] !== -1 && meta.shape[i] !== d))
-    throw badInput(`Input '${meta.name}': ${expected}, got shape ${formatShape(shape)}.`);
+    throw badInput(`Input '${meta.name}': ${expected()}, got shape ${formatShape(shape)}.`);
   if (elementCount(shape) !== input.data.length)
     throw badInput(
       `Input '${meta.name}': shape ${formatShape(shape)} holds ${elementCount(shape)} element(s) but data has ${input.data.length}.`,
