@@ -151,6 +151,7 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
     const audit = {
       principal: undefined as Principal | undefined,
       resource: undefined as string | undefined,
+      read: false,
     };
     let status: number | undefined;
     try {
@@ -161,7 +162,9 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
       status = errorResponse(err).status;
       throw err;
     } finally {
-      if (!SAFE_METHODS.has(c.req.method)) {
+      // Writes only: a search or an inference is a POST but reads (the policy says so), and recording those would add a
+      // row per request to the busiest paths. A login (public) and a request no rule knows are still recorded.
+      if (!SAFE_METHODS.has(c.req.method) && !audit.read) {
         const ip = clientAddress(c);
         await s.audit.record({
           timestamp: Date.now(),
@@ -180,7 +183,7 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
     c: Context,
     next: () => Promise<void>,
     s: TrackingServices,
-    audit: { principal: Principal | undefined; resource: string | undefined },
+    audit: { principal: Principal | undefined; resource: string | undefined; read: boolean },
   ): Promise<Response | undefined> {
     const route = matchedRoutes(c).find((r) => r.method !== 'ALL') ?? matchedRoutes(c).at(-1);
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
@@ -194,6 +197,7 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
           : route
             ? ruleFor(method, route.path)
             : undefined;
+    audit.read = rule?.action === 'read';
     let message: Promise<Record<string, unknown>> | undefined;
     let params: Record<string, string> | undefined;
     const view: RequestView = {

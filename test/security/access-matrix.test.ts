@@ -274,4 +274,20 @@ describe('every route × every principal, with authentication on', () => {
     expect(audited.timestamp).toBeGreaterThan(Date.now() - 60_000);
     expect((await request(s.app, 'GET', '/api/v1/audit', { token: s.tokens.editor })).status).toBe(403);
   });
+
+  it('does not record reads sent as POST (searches), but records logins', async () => {
+    const latest = async () =>
+      (await request(s.app, 'GET', '/api/v1/audit?limit=3', { token: s.tokens.admin })).body.items;
+    const [before] = await latest();
+    const search = await request(s.app, 'POST', '/api/2.0/mlflow/experiments/search', {
+      token: s.tokens.viewer,
+      body: { max_results: 1 },
+    });
+    expect(search.status).toBe(200);
+    expect((await latest())[0]).toEqual(before);
+    await request(s.app, 'POST', '/api/v1/session', { body: { user: 'vi', password: 'wrong-password' } });
+    const [login, previous] = await latest();
+    expect(previous).toEqual(before);
+    expect(login).toMatchObject({ method: 'POST', path: '/api/v1/session', status: 401 });
+  });
 });

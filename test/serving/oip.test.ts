@@ -464,6 +464,21 @@ describe('traffic', () => {
   });
 });
 
+describe('the audit log', () => {
+  it('records writes but not inference, which the access policy treats as a read', async () => {
+    const count = async () => (await server.services.audit.list({ limit: 10_000 })).length;
+    const before = await count();
+    for (let i = 0; i < 5; i++) expect((await infer('lin', row(i))).status).toBe(200);
+    expect(await count()).toBe(before);
+    await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'audited-while-serving' }),
+    });
+    expect(await count()).toBe(before + 1);
+  });
+});
+
 describe('the Python tritonclient', () => {
   it('checks health, reads metadata and infers over JSON and binary tensors', async () => {
     const { stdout } = await exec(
