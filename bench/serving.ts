@@ -2,7 +2,8 @@
  * Serving benchmark (issue 6): single-row requests to a 100-tree GBDT ONNX model with 20 features, 32 concurrent
  * connections, load from a separate process (bench/support/load-generator.ts). In the same run:
  *   - baseline: a minimal Node HTTP server calling onnxruntime-node directly (the practical limit);
- *   - mloop: `mloop serve` (standalone replica), Open Inference Protocol and MLflow /invocations;
+ *   - mloop: `mloop serve` (standalone replica), Open Inference Protocol and MLflow /invocations; and the same model
+ *     deployed on `mloop server` (its /v2 routes, through the full app with access control);
  *   - mlflow: `mlflow models serve` (PyPI mlflow, .cache/bench-mlflow-venv) on the same model, /invocations.
  * Targets: mloop ≥ 0.8 × baseline throughput; p99 ≤ 5 ms at half of mloop's maximum throughput; ≥ 10× mlflow.
  *
@@ -187,6 +188,8 @@ async function main(): Promise<void> {
   for (const [path, bytes] of files) await artifacts.put(`${base}/model/${path}`, bytes);
   await services.registry.createModel({ name: 'gbdt' });
   await services.registry.createVersion({ name: 'gbdt', source: `runs:/${run.info.runId}/model` });
+  // The same model deployed on the full server as well (`mloop deploy create gbdt --model models:/gbdt/1`).
+  await services.deployments.create({ name: 'gbdt', model: 'models:/gbdt/1' });
   await store.close();
 
   // The same package for mlflow, plus the python_function flavor that `mlflow models serve` loads through.
@@ -220,6 +223,30 @@ async function main(): Promise<void> {
     [...profile, '--import', 'tsx', join(ROOT, 'bench/support/mloop-cli.ts'), ...serveArgs],
     'mloop serve',
   );
+  // The full server answers the deployment at /v2 through its Hono app, access control included.
+  const serverUrl = await startJsonChild(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/support/mloop-cli.ts'),
+      'server',
+      '--home',
+      home,
+      '--port',
+      '0',
+      '--json',
+    ],
+    'mloop server',
+  );
+  for (let i = 0; i < 120; i++) {
+    const ready = await fetch(`${serverUrl.url}/v2/models/gbdt/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   const compareUrl = COMPARE
     ? await startJsonChild(
         process.execPath,
@@ -261,11 +288,19 @@ async function main(): Promise<void> {
     await measure('mloop-oip', mloopUrl, infer, oip);
     if (compareUrl) await measure('compare-oip', compareUrl, infer, oip);
     await measure('mloop-invocations', mloopUrl, '/invocations', invocations);
+    await measure('mloop-server-oip', serverUrl, infer, oip);
     // One connection: the cost of one request with nothing to batch (the thread hop included).
     await measure('baseline c=1', baselineUrl, infer, oip, { connections: 1 });
     await measure('mloop-oip c=1', mloopUrl, infer, oip, { connections: 1 });
   }
-  const closed = ['baseline', 'mloop-oip', 'mloop-invocations', 'baseline c=1', 'mloop-oip c=1'];
+  const closed = [
+    'baseline',
+    'mloop-oip',
+    'mloop-invocations',
+    'mloop-server-oip',
+    'baseline c=1',
+    'mloop-oip c=1',
+  ];
   for (const key of [...closed, ...(compareUrl ? ['compare-oip'] : [])]) median(key, 'throughput');
   // The latency target is taken at half of mloop's maximum: a fixed-rate run, latency counted from when each request
   // was due. The baseline (and the compared checkout) get the same rate.
@@ -365,6 +400,10 @@ async function main(): Promise<void> {
   );
   console.log(
     `mloop OIP p99 at half max (${fmt(m.throughput / 2)} req/s): ${fmt(h.p99, 2)} ms (target ≤ 5) ${verdict(h.p99 <= 5)}`,
+  );
+  const srv = results['mloop-server-oip']!;
+  console.log(
+    `mloop server /v2 (deployment, access control) / baseline throughput: ${(srv.throughput / b.throughput).toFixed(2)}`,
   );
   const c = results['compare-oip'];
   if (c)
