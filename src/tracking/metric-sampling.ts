@@ -1,3 +1,4 @@
+import { lowerBound } from '../core/sorted.js';
 import {
   type ChunkPoint,
   chunkPlanes,
@@ -251,17 +252,6 @@ class ChunkReader {
 function isAscending(steps: Float64Array): boolean {
   for (let i = 1; i < steps.length; i++) if (steps[i]! < steps[i - 1]!) return false;
   return true;
-}
-
-function lowerBound(sorted: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

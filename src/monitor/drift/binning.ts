@@ -1,4 +1,5 @@
-import { lowerBound, type NumericSample, upperBound } from './sample.js';
+import { lowerBound, upperBound } from '../../core/sorted.js';
+import type { NumericSample } from './sample.js';
 
 /**
  * Counts of both sides over shared bins: one bin per value, or equal-width numeric bins. Reproduces Evidently's

@@ -204,30 +204,6 @@ export function distinctUnion(a: NumericSample, b: NumericSample): number {
   return d + (va.length - i) + (vb.length - j);
 }
 
-/** Index of the first value ≥ x (side = 'left'). */
-export function lowerBound(values: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first value > x (side = 'right'). */
-export function upperBound(values: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 const LITTLE_ENDIAN = endianness() === 'LE';
 const RADIX_MIN = 2048;
 
