@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { PermissionService } from '../auth/permission-service.js';
 import { atLeast, type Principal } from '../auth/types.js';
 import type { UserService } from '../auth/user-service.js';
-import type { HttpReply } from '../compat/http-reply.js';
+import type { HttpReply } from '../compat/http.js';
 import { principalFromAuthorization } from '../server/security.js';
 
 /** Probes orchestrators call without credentials; everything else on a replica needs a user. */

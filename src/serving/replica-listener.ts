@@ -1,9 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { HttpReply } from '../compat/http-reply.js';
+import { type HttpReply, tooLarge } from '../compat/http.js';
 import { scoringErrorReply, scoringInvoke } from '../compat/mlflow-scoring/invoke.js';
-import { oipErrorReply, oipInfer, tooLarge } from '../compat/oip/infer.js';
+import { oipErrorReply, oipInfer } from '../compat/oip/infer.js';
 import { browserVerdict, type SecurityOptions } from '../server/security.js';
 import { type ReplicaAccessOptions, replicaPrincipal } from './replica-access.js';
 import type { ServingManager } from './serving-manager.js';
@@ -40,12 +40,12 @@ export function replicaListener(opts: ReplicaListenerOptions): RequestListener {
   const fallback = getRequestListener(opts.app.fetch);
   const invocations: Protocol = {
     answer: (body, header, startedAt) =>
-      scoringInvoke(
-        opts.serving,
-        opts.deployment,
-        { contentType: header('content-type'), body, header, startedAt },
-        opts.maxBodyBytes,
-      ),
+      scoringInvoke(opts.serving, opts.deployment, {
+        contentType: header('content-type'),
+        body,
+        header,
+        startedAt,
+      }),
     error: scoringErrorReply,
   };
   return (req, res) => {

@@ -4,12 +4,11 @@ import { type Tensor, toJsonValues } from '../../serving/datatypes.js';
 import { ServingError, type ServingErrorCode, statusOf } from '../../serving/errors.js';
 import { type Frame, frameToTensors, type TensorInput, tensorInputToTensors } from '../../serving/frame.js';
 import type { ServingManager } from '../../serving/serving-manager.js';
-import type { HttpReply } from '../http-reply.js';
-import { MODEL_VERSION_HEADER, PREDICTION_ID_HEADER, tooLarge } from '../oip/infer.js';
+import { type HttpReply, MODEL_VERSION_HEADER, PREDICTION_ID_HEADER } from '../http.js';
 
 export interface InvocationsRequest {
   contentType: string | undefined;
-  /** The whole body, already read. */
+  /** The whole body, already read and within the size limit. */
   body: Uint8Array;
   header(name: string): string | undefined;
   /** When the request arrived (performance.now()), for the latency metrics. */
@@ -24,7 +23,6 @@ export async function scoringInvoke(
   serving: ServingManager,
   deployment: string,
   req: InvocationsRequest,
-  maxBodyBytes: number,
 ): Promise<HttpReply> {
   const [type, ...params] = (req.contentType ?? '').split(';').map((s) => s.trim().toLowerCase());
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
@@ -35,7 +33,6 @@ export async function scoringInvoke(
       'UNSUPPORTED_MEDIA_TYPE',
       `This predictor only supports the following content types: Types: ['text/csv', 'application/json']. Got ${show(type || '(none)')}.`,
     );
-  if (req.body.length > maxBodyBytes) throw tooLarge(req.body.length, maxBodyBytes);
   const text = utf8.decode(req.body);
   const input = type === 'text/csv' ? { frame: csvFrame(text) } : jsonInput(text);
   const result = await serving.infer(

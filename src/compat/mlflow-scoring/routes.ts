@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono';
 import type { ServingManager } from '../../serving/serving-manager.js';
-import { tooLarge } from '../oip/infer.js';
+import { bodyWithin } from '../http.js';
 import { scoringErrorReply, scoringInvoke } from './invoke.js';
 
 /**
@@ -24,19 +24,12 @@ export function mlflowScoringRoutes(
   app.get('/version', (c) => c.text(opts.version));
   app.post('/invocations', async (c) => {
     const startedAt = performance.now();
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > opts.maxBodyBytes) throw tooLarge(declared, opts.maxBodyBytes);
-    const reply = await scoringInvoke(
-      serving(),
-      deployment,
-      {
-        contentType: c.req.header('content-type'),
-        body: new Uint8Array(await c.req.arrayBuffer()),
-        header: (h) => c.req.header(h),
-        startedAt,
-      },
-      opts.maxBodyBytes,
-    );
+    const reply = await scoringInvoke(serving(), deployment, {
+      contentType: c.req.header('content-type'),
+      body: await bodyWithin(c, opts.maxBodyBytes),
+      header: (h) => c.req.header(h),
+      startedAt,
+    });
     return c.body(reply.body as string, reply.status as 200, reply.headers);
   });
   return app;

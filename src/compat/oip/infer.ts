@@ -1,12 +1,9 @@
 import { ServingError, statusOf } from '../../serving/errors.js';
 import type { ServingManager } from '../../serving/serving-manager.js';
 import { validateInputs } from '../../serving/validate.js';
-import type { HttpReply } from '../http-reply.js';
+import { type HttpReply, MODEL_VERSION_HEADER, PREDICTION_ID_HEADER } from '../http.js';
 import { encodeTensor, HEADER_LENGTH } from './binary.js';
 import { parseInferRequest, renderOutputs } from './wire.js';
-
-export const PREDICTION_ID_HEADER = 'x-mloop-prediction-id';
-export const MODEL_VERSION_HEADER = 'x-mloop-model-version';
 
 export interface OipInferRequest {
   /** The model (deployment) name and optional version from the path. */
@@ -74,10 +71,6 @@ export function oipErrorReply(err: unknown): HttpReply {
     body: JSON.stringify({ error: 'Internal error; see the server log for details.' }),
   };
 }
-
-/** 413 for a body over the limit, from its declared or its actual size. */
-export const tooLarge = (size: number, max: number): ServingError =>
-  new ServingError('PAYLOAD_TOO_LARGE', `The request body is ${size} bytes; the limit is ${max} bytes.`);
 
 const utf8 = new TextDecoder();
 

@@ -1,8 +1,7 @@
 import { type Context, Hono } from 'hono';
 import type { ServingManager } from '../../serving/serving-manager.js';
-import { oipErrorReply, oipInfer, tooLarge } from './infer.js';
-
-export { MODEL_VERSION_HEADER, PREDICTION_ID_HEADER } from './infer.js';
+import { bodyWithin } from '../http.js';
+import { oipErrorReply, oipInfer } from './infer.js';
 
 export interface OipOptions {
   /** Server name and version for `GET /v2`. */
@@ -46,10 +45,7 @@ export function oipRoutes(serving: () => ServingManager, opts: OipOptions): Hono
   };
   const infer = async (c: Context) => {
     const startedAt = performance.now();
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > opts.maxBodyBytes) throw tooLarge(declared, opts.maxBodyBytes);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.length > opts.maxBodyBytes) throw tooLarge(body.length, opts.maxBodyBytes);
+    const body = await bodyWithin(c, opts.maxBodyBytes);
     const version = c.req.param('version');
     const reply = await oipInfer(serving(), {
       name: c.req.param('name')!,
