@@ -121,6 +121,20 @@ function startJsonChild(cmd: string, args: string[], what: string): Promise<Serv
   });
 }
 
+/** Polls `url` every 0.5 s until it answers 2xx (true) or `ms` pass or `alive` turns false (false). */
+async function answersOk(url: string, ms: number, alive: () => boolean = () => true): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && alive()) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
 async function load(
   server: Server,
   path: string,
@@ -239,14 +253,8 @@ async function main(): Promise<void> {
     ],
     'mloop server',
   );
-  for (let i = 0; i < 120; i++) {
-    const ready = await fetch(`${serverUrl.url}/v2/models/gbdt/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  if (!(await answersOk(`${serverUrl.url}/v2/models/gbdt/ready`, 60_000)))
+    throw new Error('mloop server did not load the gbdt deployment in 60 s');
   const compareUrl = COMPARE
     ? await startJsonChild(
         process.execPath,
@@ -355,15 +363,7 @@ async function main(): Promise<void> {
       err = (err + String(d)).slice(-4000);
     });
     const url = `http://127.0.0.1:${port}`;
-    const end = Date.now() + 120_000;
-    let up = false;
-    while (!up && Date.now() < end && child.exitCode === null) {
-      up = await fetch(`${url}/ping`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!up) await new Promise((r) => setTimeout(r, 500));
-    }
+    const up = await answersOk(`${url}/ping`, 120_000, () => child.exitCode === null);
     if (!up) mlflowNote = `mlflow models serve did not come up: ${err.slice(-1500)}`;
     else {
       const check = await fetch(`${url}/invocations`, {
