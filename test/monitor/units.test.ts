@@ -12,7 +12,7 @@ import { ColumnBuffer } from '../../src/monitor/column-buffer.js';
 import { applyConfig, DEFAULT_CONFIG } from '../../src/monitor/config.js';
 import { MonitorConfigStore } from '../../src/monitor/config-store.js';
 import { MonitorEvaluator } from '../../src/monitor/evaluator.js';
-import { MonitorIngest } from '../../src/monitor/ingest.js';
+import { type IngestOptions, MonitorIngest } from '../../src/monitor/ingest.js';
 import { cbpe, performanceOf } from '../../src/monitor/performance.js';
 import { PredictionBuffer, predictionRows } from '../../src/monitor/prediction-buffer.js';
 import { appendTensors, tensorColumns } from '../../src/monitor/record-columns.js';
@@ -393,27 +393,34 @@ describe('prediction ids', () => {
   });
 });
 
+/** An ingest path on `store` that logs nowhere. */
+const ingestOn = (store: Store, opts: IngestOptions) =>
+  new MonitorIngest(
+    store,
+    new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'mloop-mon-'))),
+    new MonitorConfigStore(store),
+    { ...opts, log: () => undefined },
+  );
+
+/** A one-row prediction of deployment d (model m, version 1): input x, output variable. */
+const prediction = (predictionId: string, timestamp: number, x: number, y: number): PredictionRecord => ({
+  predictionId,
+  deployment: 'd',
+  model: 'm',
+  modelVersion: '1',
+  shadow: false,
+  timestamp,
+  latencyMs: 1,
+  inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([x]) }],
+  outputs: [{ name: 'variable', datatype: 'FP64', shape: [1], data: new Float64Array([y]) }],
+});
+
 describe('ingest queue', () => {
   it('drops and counts records beyond its bound without waiting, and processes the rest', async () => {
     const store = await STORE_BACKENDS[0]!.open();
     try {
-      const ingest = new MonitorIngest(
-        store,
-        new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'mloop-mon-'))),
-        new MonitorConfigStore(store),
-        { queueSize: 3, log: () => undefined },
-      );
-      const record = (i: number): PredictionRecord => ({
-        predictionId: `p${i}`,
-        deployment: 'd',
-        model: 'm',
-        modelVersion: '1',
-        shadow: false,
-        timestamp: Date.now(),
-        latencyMs: 1,
-        inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([i]) }],
-        outputs: [{ name: 'variable', datatype: 'FP64', shape: [1], data: new Float64Array([i]) }],
-      });
+      const ingest = ingestOn(store, { queueSize: 3 });
+      const record = (i: number) => prediction(`p${i}`, Date.now(), i, i);
       const started = performance.now();
       for (let i = 0; i < 10; i++) ingest.onPrediction(record(i));
       expect(performance.now() - started).toBeLessThan(50);
@@ -433,23 +440,8 @@ describe('window writes', () => {
   it('merges an open window into its row only when due, an ended one at the next flush, everything on drain', async () => {
     const store = await STORE_BACKENDS[0]!.open();
     try {
-      const ingest = new MonitorIngest(
-        store,
-        new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'mloop-mon-'))),
-        new MonitorConfigStore(store),
-        { windowWriteMs: 3_600_000, log: () => undefined },
-      );
-      const record = (id: string, timestamp: number): PredictionRecord => ({
-        predictionId: id,
-        deployment: 'd',
-        model: 'm',
-        modelVersion: '1',
-        shadow: false,
-        timestamp,
-        latencyMs: 1,
-        inputs: [{ name: 'x', datatype: 'FP64', shape: [1], data: new Float64Array([1]) }],
-        outputs: [{ name: 'variable', datatype: 'FP64', shape: [1], data: new Float64Array([2]) }],
-      });
+      const ingest = ingestOn(store, { windowWriteMs: 3_600_000 });
+      const record = (id: string, timestamp: number) => prediction(id, timestamp, 1, 2);
       const windows = async () =>
         (await store.db.selectFrom('monitor_windows').select(['window_start', 'requests']).execute()).map(
           (r) => Number(r.requests),
