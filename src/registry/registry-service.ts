@@ -587,9 +587,11 @@ export class RegistryService {
   ): Promise<AliasEvent> {
     const last = await tx
       .selectFrom('model_alias_events')
-      .select((eb) => eb.fn.max('seq').as('seq'))
+      .select((eb) => [
+        eb.fn.max(eb.case().when('alias', '=', alias).then(eb.ref('seq')).end()).as('seq'),
+        eb.fn.max('timestamp').as('timestamp'),
+      ])
       .where('name', '=', name)
-      .where('alias', '=', alias)
       .executeTakeFirst();
     const row = {
       name,
@@ -598,7 +600,8 @@ export class RegistryService {
       from_version: from,
       to_version: to,
       actor,
-      timestamp: Date.now(),
+      // History reads in time order: two moves of one model in the same millisecond still get distinct, ordered times.
+      timestamp: Math.max(Date.now(), Number(last?.timestamp ?? 0) + 1),
     };
     await tx.insertInto('model_alias_events').values(row).execute();
     return toEvent(row);

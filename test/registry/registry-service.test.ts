@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { modelVersionLineage } from '../../src/registry/lineage.js';
 import type { Services } from '../../src/server/services.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -58,6 +58,26 @@ for (const backend of STORE_BACKENDS) {
       await expect(s.registry.getVersion('numbers', 'abc')).rejects.toMatchObject({
         code: 'INVALID_PARAMETER_VALUE',
       });
+    });
+
+    it('keeps alias moves in the order they happened when the clock does not move', async () => {
+      await s.registry.createModel({ name: 'same-ms' });
+      for (let i = 0; i < 2; i++)
+        await s.registry.createVersion({ name: 'same-ms', source: `runs:/${runId}/m` });
+      const now = vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+      try {
+        await s.registry.setAlias('same-ms', 'champion', '1');
+        await s.registry.setAlias('same-ms', 'champion', '2');
+        await s.registry.setAlias('same-ms', 'challenger', '1');
+      } finally {
+        now.mockRestore();
+      }
+      const history = await s.registry.aliasHistory('same-ms');
+      expect(history.map((e) => `${e.alias}→${e.toVersion}`)).toEqual([
+        'champion→1',
+        'champion→2',
+        'challenger→1',
+      ]);
     });
 
     it('records every alias move with who, when, from and to', async () => {
