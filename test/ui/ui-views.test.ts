@@ -418,7 +418,8 @@ describe('web UI in Chromium', () => {
     await page.waitForURL(/\?v=1$/);
     await page.locator('section[data-version="1"]').waitFor();
     expect(await page.locator('tr[data-column="distance"]').innerText()).toMatch(/mean 24\.5/);
-    expect(await validation.innerText()).toMatch(/The first version: there is no earlier schema/);
+    // The validation loads after the version's section: wait for it rather than read the loading text.
+    await validation.getByText(/The first version: there is no earlier schema/).waitFor();
     await page.getByRole('link', { name: seeded.runs[0]!.id }).waitFor();
     await screenshot(page, 'dataset');
   });
