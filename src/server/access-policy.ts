@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ResourceType } from '../auth/types.js';
+import { MLFLOW_PAGE, NATIVE_PAGE, type PageFields } from './search-refill.js';
 import type { TrackingServices } from './tracking-services.js';
 
 /**
@@ -69,12 +70,17 @@ export interface Rule {
   resource?: { type: ResourceType; locate: (r: RequestView) => Promise<string | undefined> };
   /** For `create`: the id of what was created, read from the JSON response. */
   created?: { type: ResourceType; id: (body: Json) => string | undefined };
-  /** For searches: items the caller may not READ are removed from the JSON response. */
+  /**
+   * For searches: items the caller may not READ are removed from the JSON response, and a page left short is
+   * refilled from the pages after it (`page` says where the size and tokens go; none for an unpaged list), as
+   * MLflow's auth app does.
+   */
   filter?: {
     list: (body: Json) => Json[] | undefined;
     set: (body: Json, items: Json[]) => void;
     type: ResourceType;
     id: (item: Json) => string;
+    page?: PageFields;
   };
 }
 
@@ -135,9 +141,14 @@ const model = (action: Action, locate: Locate = field('name')): Rule => ({
   action,
   resource: { type: 'registered_model', locate },
 });
-const filtered = (key: string, type: ResourceType, id: (item: Json) => string): Rule => ({
+const filtered = (
+  key: string,
+  type: ResourceType,
+  id: (item: Json) => string,
+  page: PageFields = MLFLOW_PAGE,
+): Rule => ({
   action: 'read',
-  filter: { list: (b: Json) => b?.[key], set: (b, items) => (b[key] = items), type, id },
+  filter: { list: (b: Json) => b?.[key], set: (b, items) => (b[key] = items), type, id, page },
 });
 
 const MLFLOW: Record<string, Rule> = {
@@ -218,7 +229,7 @@ const MLFLOW: Record<string, Rule> = {
 
 const NATIVE: Record<string, Rule> = {
   'GET /openapi.json': { action: 'public' },
-  'GET /experiments': filtered('items', 'experiment', (e: Json) => e.experimentId),
+  'GET /experiments': filtered('items', 'experiment', (e: Json) => e.experimentId, NATIVE_PAGE),
   'POST /experiments': {
     action: 'create',
     created: { type: 'experiment', id: (b: Json) => str(b?.experimentId) },
@@ -229,7 +240,7 @@ const NATIVE: Record<string, Rule> = {
   'DELETE /experiments/:id': exp('delete', param('id')),
   'POST /experiments/:id/restore': exp('delete', param('id')),
   'POST /runs': exp('update', async (r) => str((await r.message()).experimentId) ?? '0'),
-  'POST /runs/search': filtered('items', 'experiment', (run: Json) => run.info.experimentId),
+  'POST /runs/search': filtered('items', 'experiment', (run: Json) => run.info.experimentId, NATIVE_PAGE),
   'GET /runs/:id': exp('read', runParam),
   'PATCH /runs/:id': exp('update', runParam),
   'DELETE /runs/:id': exp('delete', runParam),
@@ -238,7 +249,7 @@ const NATIVE: Record<string, Rule> = {
   'POST /runs/:id/inputs': exp('update', runParam),
   'GET /runs/:id/metrics/:key{.+}': exp('read', runParam),
   'GET /runs/:id/artifacts': exp('read', runParam),
-  'GET /registered-models': filtered('items', 'registered_model', (m: Json) => m.name),
+  'GET /registered-models': filtered('items', 'registered_model', (m: Json) => m.name, NATIVE_PAGE),
   'POST /registered-models': {
     action: 'create',
     created: { type: 'registered_model', id: (b: Json) => str(b?.name) },

@@ -76,7 +76,11 @@ export function appShell(services: TrackingServices, opts: AppOptions = {}): Hon
   });
   app.use(
     '*',
-    accessControl(() => services, security),
+    accessControl(
+      () => services,
+      security,
+      (req, env) => app.fetch(req, env),
+    ),
   );
 
   app.get('/health', (c) => c.text('OK'));

@@ -8,6 +8,7 @@ import { MloopError } from '../core/errors.js';
 import { type RequestView, routeParams, ruleFor } from './access-policy.js';
 import { errorResponse } from './http-errors.js';
 import { RateLimiter } from './rate-limit.js';
+import { isRefillRequest, nextPageRequest, type PageFields, REFILL_LIMITS } from './search-refill.js';
 import type { TrackingServices } from './tracking-services.js';
 
 export interface SecurityOptions {
@@ -142,7 +143,11 @@ function corsHeaders(origin: string): Record<string, string> {
  * audit record of every write. With authentication off everyone acts as `anonymous` with full rights, and writes
  * are still audited.
  */
-export function accessControl(services: () => TrackingServices, opts: SecurityOptions): MiddlewareHandler {
+export function accessControl(
+  services: () => TrackingServices,
+  opts: SecurityOptions,
+  dispatch: Dispatch,
+): MiddlewareHandler {
   const limiter = opts.rateLimit
     ? new RateLimiter(opts.rateLimit.perSecond, opts.rateLimit.burst)
     : undefined;
@@ -236,7 +241,7 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
     c.set('principal', principal);
     audit.principal = principal;
 
-    if (limiter && principal.via !== 'anonymous') {
+    if (limiter && principal.via !== 'anonymous' && !isRefillRequest(c.req.raw)) {
       const wait = limiter.take(principal.tokenId ?? principal.user);
       if (wait > 0) {
         return fail(
@@ -299,21 +304,28 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
       }
     }
     if (opts.auth && rule?.filter && principal.role !== 'admin' && c.res.status === 200) {
-      const body = await c.res
+      // biome-ignore lint/suspicious/noExplicitAny: an untyped JSON page, read by the rule's accessors
+      const body: any = await c.res
         .clone()
         .json()
         .catch(() => undefined);
       const items = rule.filter.list(body);
       if (items) {
-        const perms = await s.permissions.effectiveMany(
-          principal,
-          rule.filter.type,
-          items.map(rule.filter.id),
-        );
-        rule.filter.set(
-          body,
-          items.filter((i) => atLeast(perms.get(rule.filter!.id(i)) ?? 'NO_PERMISSIONS', 'READ')),
-        );
+        const filter = rule.filter;
+        const readable = await readableOf(items, filter, principal, s);
+        const next = filter.page && body[filter.page.next];
+        if (
+          filter.page &&
+          readable.length < items.length &&
+          typeof next === 'string' &&
+          next &&
+          !isRefillRequest(c.req.raw)
+        ) {
+          const refilled = await refill(c, dispatch, filter, filter.page, next, items.length, readable);
+          if (refilled) body[filter.page.next] = refilled;
+          else delete body[filter.page.next];
+        }
+        filter.set(body, readable);
         const headers = new Headers(c.res.headers);
         headers.delete('content-length');
         c.res = new Response(JSON.stringify(body), { status: c.res.status, headers });
@@ -321,6 +333,69 @@ export function accessControl(services: () => TrackingServices, opts: SecurityOp
     }
     audit.resource = resource;
     return undefined;
+  }
+}
+
+type Filter = NonNullable<NonNullable<ReturnType<typeof ruleFor>>['filter']>;
+
+/** The app itself, for the requests a refill makes (with the same bindings, so they see the same client). */
+export type Dispatch = (req: Request, env: unknown) => Response | Promise<Response>;
+
+async function readableOf(
+  items: unknown[],
+  filter: Filter,
+  p: Principal,
+  s: TrackingServices,
+): Promise<unknown[]> {
+  const perms = await s.permissions.effectiveMany(p, filter.type, items.map(filter.id));
+  return items.filter((i) => atLeast(perms.get(filter.id(i)) ?? 'NO_PERMISSIONS', 'READ'));
+}
+
+/**
+ * Appends to `readable` what the caller may read from the pages after `token`, until the page holds `want` items
+ * (the size of the page the search answered) or a bound of REFILL_LIMITS is reached. Each request asks for just the
+ * items still missing, so every item it returns belongs on this page and its next token is where the client goes
+ * on: nothing is skipped and nothing is shown twice. Returns that token; undefined when the search is exhausted.
+ */
+async function refill(
+  c: Context,
+  dispatch: Dispatch,
+  filter: Filter,
+  fields: PageFields,
+  token: string,
+  want: number,
+  readable: unknown[],
+): Promise<string | undefined> {
+  const message = c.req.method === 'GET' || c.req.method === 'HEAD' ? {} : await searchMessage(c);
+  let next: string | undefined = token;
+  let scanned = want;
+  for (let round = 0; next && readable.length < want; round++) {
+    if (round >= REFILL_LIMITS.rounds || scanned >= REFILL_LIMITS.scanned) break;
+    const size = want - readable.length;
+    const res = await dispatch(nextPageRequest(c.req.raw, message, fields, next, size), c.env);
+    if (res.status !== 200) break;
+    // biome-ignore lint/suspicious/noExplicitAny: an untyped JSON page, read by the rule's accessors
+    const page: any = await res.json().catch(() => undefined);
+    const items = page && filter.list(page);
+    if (!items) break;
+    readable.push(...items);
+    const after = page[fields.next];
+    next = typeof after === 'string' && after ? after : undefined;
+    scanned += size;
+  }
+  return next;
+}
+
+/** The JSON body of a search, unwrapped when MLflow clients send it as a JSON string holding the object. */
+async function searchMessage(c: Context): Promise<Record<string, unknown>> {
+  try {
+    let parsed: unknown = JSON.parse(await c.req.text());
+    if (typeof parsed === 'string') parsed = JSON.parse(parsed);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
   }
 }
 
