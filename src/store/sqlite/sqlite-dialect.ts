@@ -1,5 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect as KyselySqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteDialect as KyselySqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
 import { encodeChunks } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
@@ -53,7 +61,7 @@ export class SqliteStoreDialect implements StoreDialect {
 
   createKysely(): Kysely<Database> {
     this.#kysely ??= new Kysely<Database>({
-      dialect: new KyselySqliteDialect({ database: cachingDatabase(this.#db) }),
+      dialect: new ImmediateSqliteDialect({ database: cachingDatabase(this.#db) }),
     });
     return this.#kysely;
   }
@@ -64,18 +72,21 @@ export class SqliteStoreDialect implements StoreDialect {
     const latest = latestPerKey(rows);
     const kysely = this.createKysely();
     await kysely.connection().execute(async () => {
-      this.#db.transaction(() => {
-        const ids = this.#seriesIds(latest);
-        this.#insertChunks(rows, ids);
-        this.#statements.upsertLatest ??= this.#db.prepare(
-          `INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+      // Immediate: it reads the series ids before writing (see ImmediateSqliteDriver).
+      this.#db
+        .transaction(() => {
+          const ids = this.#seriesIds(latest);
+          this.#insertChunks(rows, ids);
+          this.#statements.upsertLatest ??= this.#db.prepare(
+            `INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp,
              step = excluded.step, is_nan = excluded.is_nan
            WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-        );
-        const upsert = this.#statements.upsertLatest;
-        for (const r of latest) upsert.run(r.run_id, r.key, r.value, r.timestamp, r.step, r.is_nan);
-      })();
+          );
+          const upsert = this.#statements.upsertLatest;
+          for (const r of latest) upsert.run(r.run_id, r.key, r.value, r.timestamp, r.step, r.is_nan);
+        })
+        .immediate();
     });
   }
 
@@ -113,5 +124,29 @@ export class SqliteStoreDialect implements StoreDialect {
   async close(): Promise<void> {
     if (this.#kysely) await this.#kysely.destroy();
     else this.#db.close();
+  }
+}
+
+/**
+ * Transactions begin IMMEDIATE, taking the write lock up front. A deferred transaction that reads and then writes
+ * fails at once with "database is locked" when another process (a replica, a CLI on the same home) committed in
+ * between: in WAL mode its read snapshot is stale, and SQLite does not wait on the busy timeout for that. An
+ * immediate one waits for the other writer like any single statement does. Within the server nothing changes: its one
+ * connection already runs one transaction at a time.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends KyselySqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
   }
 }
