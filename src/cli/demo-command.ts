@@ -37,7 +37,12 @@ export function registerDemoCommand(program: Command): void {
       'mloop-demo',
     )
     .option('--host <host>', 'interface the server binds', '127.0.0.1')
-    .option('--port <port>', 'port of the server; a busy port falls back to a free one', positiveInt, 5000)
+    .option(
+      '--port <port>',
+      'port of the server (0: any free port); a busy port falls back to a free one',
+      portNumber,
+      5000,
+    )
     .option('--exit', 'stop the server once the story is told (default: keep it running for the UI)')
     .option('--json', 'print a machine-readable summary on stdout (the narration goes to stderr)')
     .option('--train-rows <n>', 'rows each training data version holds', positiveInt)
@@ -208,9 +213,18 @@ function render(s: DemoSummary): string {
   return lines.join('\n');
 }
 
+/** A count or a duration: 0 would silently mean the default, so it is refused like any other bad value. */
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`expected a non-negative integer, got ${JSON.stringify(value)}.`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number of at least 1, got ${JSON.stringify(value)}.`);
+  return n;
+}
+
+/** A port: 0 asks the system for any free one. */
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}.`);
   return n;
 }

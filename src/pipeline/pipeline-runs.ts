@@ -4,6 +4,7 @@ import { invalid, notFound, show } from '../core/errors.js';
 import type { Store } from '../store/open-store.js';
 import { hydrateRuns } from '../tracking/run-hydrate.js';
 import type { RunService } from '../tracking/run-service.js';
+import { decodePageToken, encodePageToken } from '../tracking/search/page-token.js';
 import { RUN_STATUSES, type Run, type RunStatus, TAG } from '../tracking/types.js';
 import {
   PIPELINE_RECORD_ARTIFACT,
@@ -121,9 +122,12 @@ export class PipelineRunService {
     private readonly artifacts: ArtifactStore,
   ) {}
 
+  /** Newest first, `limit` at a time (50 by default); `nextPageToken` fetches the page after. */
   async list(
-    opts: { experimentId?: string; status?: RunStatus; limit?: number } = {},
-  ): Promise<PipelineRunSummary[]> {
+    opts: { experimentId?: string; status?: RunStatus; limit?: number; pageToken?: string } = {},
+  ): Promise<{ items: PipelineRunSummary[]; nextPageToken?: string }> {
+    const limit = opts.limit ?? 50;
+    const offset = decodePageToken(opts.pageToken);
     let q = this.store.db
       .selectFrom('runs as r')
       .innerJoin('tags as t', 't.run_id', 'r.run_id')
@@ -136,20 +140,23 @@ export class PipelineRunService {
       .select('r.run_id')
       .orderBy('r.start_time', 'desc')
       .orderBy('r.run_id')
-      .limit(opts.limit ?? 50)
+      .limit(limit + 1)
+      .offset(offset)
       .execute();
+    const more = rows.length > limit;
     const parents = await hydrateRuns(
       this.store,
-      rows.map((r) => r.run_id),
+      rows.slice(0, limit).map((r) => r.run_id),
     );
     const unsummarised = parents.filter((p) => !parseSummary(tag(p, PIPELINE_SUMMARY_TAG)));
     const children = await this.childrenOf(unsummarised.map((p) => p.info.runId));
-    return parents.map((p) =>
+    const items = parents.map((p) =>
       summaryOf(
         p,
         parseSummary(tag(p, PIPELINE_SUMMARY_TAG)) ?? countExecutions(children.get(p.info.runId) ?? []),
       ),
     );
+    return more ? { items, nextPageToken: encodePageToken(offset + limit) } : { items };
   }
 
   async get(runId: string): Promise<PipelineRunDetail> {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { optionalInt } from '../core/validate.js';
 import { addRules, type RequestView, type Rule } from '../server/access-policy.js';
+import { NATIVE_PAGE } from '../server/search-refill.js';
 import type { Services } from '../server/services.js';
 import { validateExperimentId, validateRunId } from '../tracking/validation.js';
 import { parseStatus } from './pipeline-runs.js';
@@ -26,6 +27,7 @@ export const PIPELINE_RULES: Record<string, Rule> = {
       },
       type: 'experiment',
       id: (item: { experimentId: string }) => item.experimentId,
+      page: NATIVE_PAGE,
     },
   },
   'GET /pipeline-runs/:id': { action: 'read', resource: { type: 'experiment', locate: runExperiment } },
@@ -39,14 +41,16 @@ export function pipelineRoutes(services: () => Services): Hono {
     const experimentId = c.req.query('experimentId');
     const status = parseStatus(c.req.query('status'));
     const limit = optionalInt(c.req.query('maxResults'), 'maxResults', { min: 1, max: 500 });
-    const items = await services().pipelineRuns.list({
+    const pageToken = c.req.query('pageToken');
+    const page = await services().pipelineRuns.list({
       ...(experimentId !== undefined
         ? { experimentId: String(validateExperimentId(experimentId, 'experimentId')) }
         : {}),
       ...(status ? { status } : {}),
       ...(limit ? { limit } : {}),
+      ...(pageToken ? { pageToken } : {}),
     });
-    return c.json({ items });
+    return c.json(page);
   });
   api.get('/pipeline-runs/:id', async (c) =>
     c.json(await services().pipelineRuns.get(validateRunId(c.req.param('id'), 'id'))),

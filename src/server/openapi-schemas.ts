@@ -93,7 +93,13 @@ const PIPELINE_SCHEMAS = {
     },
     ['runId', 'experimentId', 'status', 'startTime', 'userId', 'counts'],
   ),
-  PipelineRunList: object({ items: list(ref('PipelineRunSummary')) }, ['items']),
+  PipelineRunList: object(
+    {
+      items: list(ref('PipelineRunSummary')),
+      nextPageToken: { ...str, description: 'Pass back as pageToken for the next page; absent on the last.' },
+    },
+    ['items'],
+  ),
   PipelineStage: object(
     {
       name: str,

@@ -396,6 +396,7 @@ const PIPELINE_PATHS: OpenApiDocument['paths'] = {
             { type: 'integer', minimum: 1 },
             'At most this many (default 50, at most 500).',
           ),
+          query('pageToken', { type: 'string' }, 'The nextPageToken of the previous page.'),
         ],
         ok: [200, ref('PipelineRunList')],
       },

@@ -122,11 +122,23 @@ describe('mloop demo', () => {
     expect(readFileSync(join(other, 'notes.txt'), 'utf8')).toBe('keep me');
   });
 
-  it('has --help naming its options and exit codes', async () => {
+  it('has --help naming its options and exit codes, and refuses bad numbers with exit 2', async () => {
     const help = await runMloop(cwd, ['demo', '--help']);
     expect(help.code).toBe(0);
     for (const flag of ['--dir', '--exit', '--json', '--port', '--traffic-rows'])
       expect(help.stdout).toContain(flag);
     expect(help.stdout).toMatch(/Exit codes: 0/);
+    for (const [flag, value] of <const>[
+      ['--trees', '0'],
+      ['--train-rows', '-5'],
+      ['--window-ms', '1.5'],
+      ['--port', '70000'],
+    ]) {
+      const bad = await runMloop(cwd, ['demo', '--dir', join(cwd, 'never'), flag, value, '--exit']);
+      expect(bad.code, flag).toBe(2);
+      expect(bad.stderr, flag).toContain(flag);
+      expect(bad.stderr, flag).toContain(JSON.stringify(value));
+      expect(existsSync(join(cwd, 'never')), flag).toBe(false);
+    }
   });
 });

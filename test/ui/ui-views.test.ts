@@ -402,6 +402,8 @@ describe('web UI in Chromium', () => {
     await page.getByRole('link', { name: 'trips' }).click();
     await page.waitForURL(/\/data\/trips$/);
     await page.locator('section[data-version="2"]').waitFor();
+    // The versions table loads on its own, beside the version: wait for it too.
+    await page.getByRole('table', { name: 'Dataset versions' }).waitFor();
     expect(await texts('table[aria-label="Dataset versions"] tbody td:first-child')).toEqual(['v2', 'v1']);
     const distance = page.locator('tr[data-column="distance"]');
     expect(await distance.innerText()).toMatch(/mean 124\.5/);
@@ -447,6 +449,7 @@ describe('web UI in Chromium', () => {
     await page.locator('tr[data-route="models:/fd/1"]').waitFor();
     expect(await page.locator('tr[data-route="models:/fd/1"]').innerText()).toMatch(/90%\s+v1\s+ready/);
     expect(await page.locator('tr[data-route="models:/fd/2"]').innerText()).toMatch(/10%\s+v2\s+ready/);
+    await page.getByRole('table', { name: 'Deployment history' }).waitFor();
     expect(await texts('table[aria-label="Deployment history"] tbody td:nth-child(3)')).toEqual([
       'routes',
       'created',

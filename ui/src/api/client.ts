@@ -236,10 +236,11 @@ export async function deploymentEvents(name: string, signal?: AbortSignal): Prom
 }
 
 export async function listPipelineRuns(
-  filter: { status?: string; maxResults?: number },
+  filter: { status?: string; maxResults?: number; pageToken?: string },
   signal?: AbortSignal,
-): Promise<PipelineRunSummary[]> {
-  return (await getJson<{ items: PipelineRunSummary[] }>(`${NATIVE}/pipeline-runs`, filter, signal)).items;
+): Promise<Page<PipelineRunSummary>> {
+  const got = await getJson<Page<PipelineRunSummary>>(`${NATIVE}/pipeline-runs`, filter, signal);
+  return page(got.items, got.nextPageToken);
 }
 
 export const getPipelineRun = (id: string, signal?: AbortSignal): Promise<PipelineRunDetail> =>

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { listPipelineRuns } from '../api/client';
 import type { PipelineRunSummary } from '../api/types';
@@ -9,13 +10,27 @@ import { useQueryParam } from '../lib/url-state';
 import { useAsync } from '../lib/use-async';
 
 const STATES = ['', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'] as const;
+const PAGE_SIZE = 100;
 
-/** Pipeline runs `mloop repro` recorded, newest first; `?status=` filters by state. */
+/** Pipeline runs `mloop repro` recorded, newest first, a page at a time; `?status=` filters by state. */
 export function PipelinesPage() {
   const [status, setStatus] = useQueryParam('status');
-  const state = useAsync(`pipeline-runs:${status}`, (signal) =>
-    listPipelineRuns({ ...(status ? { status } : {}), maxResults: 200 }, signal),
-  );
+  const [pages, setPages] = useState(1);
+  useEffect(() => setPages(1), [status]);
+  const state = useAsync(`pipeline-runs:${status}:${pages}`, async (signal) => {
+    const items: PipelineRunSummary[] = [];
+    let token: string | undefined;
+    for (let i = 0; i < pages; i++) {
+      const page = await listPipelineRuns(
+        { ...(status ? { status } : {}), maxResults: PAGE_SIZE, ...(token ? { pageToken: token } : {}) },
+        signal,
+      );
+      items.push(...page.items);
+      token = page.nextPageToken;
+      if (!token) break;
+    }
+    return { items, more: Boolean(token) };
+  });
   return (
     <main className="main page">
       <header className="page-head">
@@ -35,7 +50,7 @@ export function PipelinesPage() {
         </fieldset>
       </header>
       <AsyncView state={state} label="Loading pipeline runs…">
-        {(items) =>
+        {({ items, more }) =>
           items.length === 0 ? (
             <Empty title={status ? `No ${status.toLowerCase()} pipeline runs.` : 'No pipeline runs yet.'}>
               Define stages in <code>mloop.yaml</code> and run <code>mloop repro --server URL</code>; every
@@ -43,7 +58,7 @@ export function PipelinesPage() {
               nothing.
             </Empty>
           ) : (
-            <RunsTable items={items} />
+            <RunsTable items={items} more={more} onMore={() => setPages(pages + 1)} />
           )
         }
       </AsyncView>
@@ -51,7 +66,15 @@ export function PipelinesPage() {
   );
 }
 
-function RunsTable({ items }: { items: PipelineRunSummary[] }) {
+function RunsTable({
+  items,
+  more,
+  onMore,
+}: {
+  items: PipelineRunSummary[];
+  more: boolean;
+  onMore: () => void;
+}) {
   return (
     <div className="card flush">
       <table className="grid-table" aria-label="Pipeline runs">
@@ -91,6 +114,11 @@ function RunsTable({ items }: { items: PipelineRunSummary[] }) {
           ))}
         </tbody>
       </table>
+      {more ? (
+        <button type="button" className="load-more" onClick={onMore}>
+          Load more pipeline runs
+        </button>
+      ) : null}
     </div>
   );
 }
