@@ -20,7 +20,6 @@ export function MiniBars({
       {counts.map((c, i) => {
         const h = c > 0 ? Math.max(1, (c / max) * (height - 2)) : 0;
         return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: bins have no identity beyond their position
           <rect key={i} x={i * w + 0.5} y={height - h} width={Math.max(1, w - 1)} height={h}>
             <title>{`${labels[i] ?? ''}: ${c.toLocaleString()}`}</title>
           </rect>
