@@ -6,7 +6,7 @@ import type { MonitoringReader } from './triggers.js';
 /**
  * The loop's triggers read live monitoring through this: the windows a deployment served since the last loop run
  * (shadow traffic excluded, windows still open left out). Drift triggers look at the newest window with a drift
- * result — the state the model is in now, as Evidently and SageMaker monitor per window; the performance trigger
+ * result and enough rows — the state the model is in now, as Evidently and SageMaker monitor per window; the performance trigger
  * pools every labeled window, since labels arrive late and a window rarely holds enough on its own.
  *
  * A window counts as closed once `graceMs` has passed since its end, as for the alert evaluator: until then replicas
@@ -31,20 +31,22 @@ export function monitoringReader(
     rows: w.rows,
     reference: w.reference,
   });
-  const newestDrift = async (deployment: string, sinceMs: number) =>
-    (await closedWindows(deployment, sinceMs)).filter((w) => w.drift !== null).at(-1);
+  const newestDrift = async (deployment: string, sinceMs: number, minRows: number) =>
+    (await closedWindows(deployment, sinceMs)).filter((w) => w.drift !== null && w.rows >= minRows).at(-1);
 
   return {
-    async driftShare(deployment, sinceMs) {
-      const w = await newestDrift(deployment, sinceMs);
+    async driftShare(deployment, sinceMs, minRows) {
+      const w = await newestDrift(deployment, sinceMs, minRows);
       if (!w?.drift) return undefined;
       return {
         share: w.drift.share,
         evidence: { window: window(w), driftedColumns: w.drift.driftedColumns, columns: w.drift.columns },
       };
     },
-    async featureDrift(deployment, column, sinceMs) {
-      const w = (await closedWindows(deployment, sinceMs)).filter((x) => x.drift?.columns[column]).at(-1);
+    async featureDrift(deployment, column, sinceMs, minRows) {
+      const w = (await closedWindows(deployment, sinceMs))
+        .filter((x) => x.drift?.columns[column] && x.rows >= minRows)
+        .at(-1);
       const c = w?.drift?.columns[column];
       if (!w || !c) return undefined;
       return { statistic: c.statistic, drifted: c.drifted, evidence: { window: window(w), column, ...c } };

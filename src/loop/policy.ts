@@ -10,8 +10,8 @@ import { parseCron } from './cron.js';
  * form the server stores and the controller reads. Every error names the key, the value and what is valid.
  */
 export type LoopTrigger =
-  | { kind: 'drift'; share: number }
-  | { kind: 'feature_drift'; column: string }
+  | { kind: 'drift'; share: number; minRows: number }
+  | { kind: 'feature_drift'; column: string; minRows: number }
   | { kind: 'performance'; metric: string; below: number; minLabels: number }
   | { kind: 'schedule'; cron: string }
   | { kind: 'new_data'; dataset: string };
@@ -95,6 +95,15 @@ function string(value: unknown, key: string, required = false): string | undefin
   return value;
 }
 
+/**
+ * Drift triggers read only windows with at least this many rows (default 100): a window holding a handful of rows,
+ * such as the tail of a quiet hour, gives distance-based tests (Wasserstein, PSI) large values by chance.
+ */
+export const DEFAULT_DRIFT_MIN_ROWS = 100;
+
+const minRows = (value: unknown, key: string): number =>
+  number(value, key, { min: 1, int: true }) ?? DEFAULT_DRIFT_MIN_ROWS;
+
 function number(value: unknown, key: string, opts: { min?: number; max?: number; int?: boolean } = {}) {
   if (value === undefined || value === null) return undefined;
   const range = `${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` and <= ${opts.max}` : ''}`;
@@ -146,12 +155,20 @@ function parseTrigger(value: unknown, i: number, data: LoopPolicy['data']): Loop
   const body = t[kind];
   switch (kind) {
     case 'drift': {
-      const d = object(body, `${key}.drift`, ['share']);
-      return { kind, share: number(d.share, `${key}.drift.share`, { min: 0, max: 1 }) ?? 0.5 };
+      const d = object(body, `${key}.drift`, ['share', 'min_rows']);
+      return {
+        kind,
+        share: number(d.share, `${key}.drift.share`, { min: 0, max: 1 }) ?? 0.5,
+        minRows: minRows(d.min_rows, `${key}.drift.min_rows`),
+      };
     }
     case 'feature_drift': {
-      const d = object(body, `${key}.feature_drift`, ['column']);
-      return { kind, column: string(d.column, `${key}.feature_drift.column`, true) };
+      const d = object(body, `${key}.feature_drift`, ['column', 'min_rows']);
+      return {
+        kind,
+        column: string(d.column, `${key}.feature_drift.column`, true),
+        minRows: minRows(d.min_rows, `${key}.feature_drift.min_rows`),
+      };
     }
     case 'performance': {
       const d = object(body, `${key}.performance`, ['metric', 'below', 'min_labels']);

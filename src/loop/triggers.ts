@@ -34,11 +34,17 @@ export interface TriggerSource {
  * wired with `NO_MONITORING` until monitoring lands; that is the seam the integration fills.
  */
 export interface MonitoringReader {
-  driftShare(deployment: string, sinceMs: number): Promise<{ share: number; evidence: unknown } | undefined>;
+  /** From the newest window with a drift result and at least `minRows` rows. */
+  driftShare(
+    deployment: string,
+    sinceMs: number,
+    minRows: number,
+  ): Promise<{ share: number; evidence: unknown } | undefined>;
   featureDrift(
     deployment: string,
     column: string,
     sinceMs: number,
+    minRows: number,
   ): Promise<{ statistic: number; drifted: boolean; evidence: unknown } | undefined>;
   performance(
     deployment: string,
@@ -93,19 +99,31 @@ export function monitoringTrigger(reader: MonitoringReader): TriggerSource {
       const deployment = policy.policy.deployment;
       if (!deployment) return undefined;
       if (trigger.kind === 'drift') {
-        const r = await reader.driftShare(deployment, ctx.sinceMs);
+        const r = await reader.driftShare(deployment, ctx.sinceMs, trigger.minRows);
         if (!r || r.share < trigger.share) return undefined;
         return {
           kind: 'drift',
-          evidence: { deployment, share: r.share, threshold: trigger.share, report: r.evidence },
+          evidence: {
+            deployment,
+            share: r.share,
+            threshold: trigger.share,
+            minRows: trigger.minRows,
+            report: r.evidence,
+          },
         };
       }
       if (trigger.kind === 'feature_drift') {
-        const r = await reader.featureDrift(deployment, trigger.column, ctx.sinceMs);
+        const r = await reader.featureDrift(deployment, trigger.column, ctx.sinceMs, trigger.minRows);
         if (!r?.drifted) return undefined;
         return {
           kind: 'feature_drift',
-          evidence: { deployment, column: trigger.column, statistic: r.statistic, report: r.evidence },
+          evidence: {
+            deployment,
+            column: trigger.column,
+            statistic: r.statistic,
+            minRows: trigger.minRows,
+            report: r.evidence,
+          },
         };
       }
       if (trigger.kind === 'performance') {

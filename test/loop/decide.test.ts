@@ -20,7 +20,7 @@ describe('loop policy', () => {
         cooldown: '30m',
         triggers: [
           { drift: { share: 0.4 } },
-          { feature_drift: { column: 'distance' } },
+          { feature_drift: { column: 'distance', min_rows: 250 } },
           { performance: { metric: 'accuracy', below: 0.8, min_labels: 50 } },
           { schedule: '0 3 * * 1' },
           { new_data: true },
@@ -38,8 +38,8 @@ describe('loop policy', () => {
       ],
     });
     expect(p.triggers).toEqual([
-      { kind: 'drift', share: 0.4 },
-      { kind: 'feature_drift', column: 'distance' },
+      { kind: 'drift', share: 0.4, minRows: 100 },
+      { kind: 'feature_drift', column: 'distance', minRows: 250 },
       { kind: 'performance', metric: 'accuracy', below: 0.8, minLabels: 50 },
       { kind: 'schedule', cron: '0 3 * * 1' },
       { kind: 'new_data', dataset: 'flights' },
@@ -60,6 +60,10 @@ describe('loop policy', () => {
     [
       { ...base, triggers: [{ drift: { share: 2 } }] },
       /'triggers\[0\]\.drift\.share' must be a number >= 0 and <= 1, got 2/,
+    ],
+    [
+      { ...base, triggers: [{ feature_drift: { column: 'x', min_rows: 0 } }] },
+      /'triggers\[0\]\.feature_drift\.min_rows' must be an integer >= 1, got 0/,
     ],
     [{ ...base, triggers: [{ schedule: '0 25 * * *' }] }, /hour field "25" is not valid/],
     [{ ...base, triggers: [{ wind: {} }] }, /Unknown key 'triggers\[0\]\.wind'/],

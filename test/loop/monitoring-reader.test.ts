@@ -57,16 +57,20 @@ describe("the loop's monitoring reader", () => {
     monitoringReader(server.services.monitoring, () => start + 3 * WINDOW + CLOSE_GRACE_MS);
 
   it('reads the dataset drift share and one feature’s drift from the newest closed window', async () => {
-    const share = await reader().driftShare('clf', start - WINDOW);
+    const share = await reader().driftShare('clf', start - WINDOW, 1);
     expect(share?.share).toBe(0.5);
     expect(share?.evidence).toMatchObject({
       window: { modelVersion: '1', rows: 20 },
       driftedColumns: ['x1'],
     });
-    const x1 = await reader().featureDrift('clf', 'x1', start - WINDOW);
+    const x1 = await reader().featureDrift('clf', 'x1', start - WINDOW, 1);
     expect(x1).toMatchObject({ drifted: true, evidence: { column: 'x1' } });
-    expect((await reader().featureDrift('clf', 'group', start - WINDOW))?.drifted).toBe(false);
-    expect(await reader().featureDrift('clf', 'nope', start - WINDOW)).toBeUndefined();
+    expect((await reader().featureDrift('clf', 'group', start - WINDOW, 1))?.drifted).toBe(false);
+    // The window holds 20 rows: a trigger asking for more does not read it.
+    expect((await reader().driftShare('clf', start - WINDOW, 20))?.share).toBe(0.5);
+    expect(await reader().driftShare('clf', start - WINDOW, 21)).toBeUndefined();
+    expect(await reader().featureDrift('clf', 'x1', start - WINDOW, 21)).toBeUndefined();
+    expect(await reader().featureDrift('clf', 'nope', start - WINDOW, 1)).toBeUndefined();
   });
 
   it('pools realized performance over the labeled windows, with the number of labels', async () => {
@@ -76,9 +80,13 @@ describe("the loop's monitoring reader", () => {
   });
 
   it('sees nothing before the traffic, in an open window, or for another deployment', async () => {
-    expect(await reader().driftShare('clf', start + 2 * WINDOW)).toBeUndefined();
+    expect(await reader().driftShare('clf', start + 2 * WINDOW, 1)).toBeUndefined();
     expect(
-      await monitoringReader(server.services.monitoring, () => start + 10).driftShare('clf', start - WINDOW),
+      await monitoringReader(server.services.monitoring, () => start + 10).driftShare(
+        'clf',
+        start - WINDOW,
+        1,
+      ),
     ).toBeUndefined();
     expect(await reader().performance('other', 'accuracy', start - WINDOW)).toBeUndefined();
   });
@@ -86,10 +94,10 @@ describe("the loop's monitoring reader", () => {
   it('waits out the flush grace after a window ends: a window not written yet must not hide behind an older one', async () => {
     const justEnded = () => start + 3 * WINDOW;
     expect(
-      await monitoringReader(server.services.monitoring, justEnded).driftShare('clf', start - WINDOW),
+      await monitoringReader(server.services.monitoring, justEnded).driftShare('clf', start - WINDOW, 1),
     ).toBeUndefined();
     expect(
-      (await monitoringReader(server.services.monitoring, justEnded, 0).driftShare('clf', start - WINDOW))
+      (await monitoringReader(server.services.monitoring, justEnded, 0).driftShare('clf', start - WINDOW, 1))
         ?.share,
     ).toBe(0.5);
   });

@@ -26,14 +26,14 @@ const observed = {
   calls: [] as string[],
 };
 const reader: MonitoringReader = {
-  driftShare: async (deployment, sinceMs) => {
-    observed.calls.push(`drift ${deployment}`);
+  driftShare: async (deployment, sinceMs, minRows) => {
+    observed.calls.push(`drift ${deployment} ${minRows}`);
     return sinceMs < observed.driftAt
       ? { share: 0.7, evidence: { drifted: ['f1', 'f2'], columns: 3, windowStart: sinceMs } }
       : undefined;
   },
-  featureDrift: async (deployment, column) => {
-    observed.calls.push(`feature ${deployment} ${column}`);
+  featureDrift: async (deployment, column, _sinceMs, minRows) => {
+    observed.calls.push(`feature ${deployment} ${column} ${minRows}`);
     return { statistic: 0.01, drifted: false, evidence: { test: 'ks' } };
   },
   performance: async (deployment, metric) => {
@@ -79,21 +79,28 @@ describe('loop triggers', () => {
   const runsOf = async (model: string) => (await call('GET', `/loops/${model}/runs`)).body.items;
 
   it('dataset drift at or above the share starts one run, with the drift report as evidence', async () => {
-    await setup('drifty', [{ drift: { share: 0.5 } }, { feature_drift: { column: 'f1' } }]);
+    await setup('drifty', [{ drift: { share: 0.5 } }, { feature_drift: { column: 'f1', min_rows: 500 } }]);
     observed.driftAt = Date.now() + 1;
     const [run] = await until('a drift run', async () =>
       (await runsOf('drifty')).length ? runsOf('drifty') : undefined,
     );
     expect(run.trigger).toMatchObject({
       kind: 'drift',
-      evidence: { deployment: 'drifty-live', share: 0.7, threshold: 0.5, report: { drifted: ['f1', 'f2'] } },
+      evidence: {
+        deployment: 'drifty-live',
+        share: 0.7,
+        threshold: 0.5,
+        minRows: 100,
+        report: { drifted: ['f1', 'f2'] },
+      },
     });
     await waitForRun(server.url, run.id, ['succeeded']);
     // Evidence older than the run does not fire again.
     await new Promise((r) => setTimeout(r, 600));
     expect(await runsOf('drifty')).toHaveLength(1);
-    expect(observed.calls).toContain('drift drifty-live');
-    expect(observed.calls).toContain('feature drifty-live f1');
+    // Each drift trigger asks for windows of its own minimum size (100 by default).
+    expect(observed.calls).toContain('drift drifty-live 100');
+    expect(observed.calls).toContain('feature drifty-live f1 500');
   }, 60_000);
 
   it('performance below the bound fires only with enough labels', async () => {
