@@ -12,9 +12,10 @@ import type { BackendName, BenchArgs } from './lib/args.js';
 import type { Backends } from './lib/backends.js';
 import { type Column, insertRawChunks, openRawDb, type RawDb } from './lib/raw-db.js';
 import { type Bench, isMain, type Log, runBenches } from './lib/runner.js';
-import { cpuSeconds, post, startMloop } from './lib/server.js';
+import { post, startMloop } from './lib/server.js';
 import { hexId, now, summarize } from './lib/stats.js';
 import type { ResultRow } from './lib/table.js';
+import { cpuSeconds } from './support/cpu-time.js';
 
 const CLIENTS = 8;
 const BATCH = 1000;
@@ -221,7 +222,7 @@ async function run(
     const cpu0 = cpuSeconds(server.child.pid);
     const client0 = process.cpuUsage();
     const measured = await drive(api, runIds, seqs, args.seconds);
-    const serverCpu = (cpuSeconds(server.child.pid) ?? Number.NaN) - (cpu0 ?? Number.NaN);
+    const serverCpu = cpuSeconds(server.child.pid) - cpu0;
     const clientUsage = process.cpuUsage(client0);
     const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
 

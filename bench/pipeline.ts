@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Bench, Log } from './lib/runner.js';
 import { isMain, runBenches } from './lib/runner.js';
-import { cpuSeconds } from './lib/server.js';
 import type { ResultRow } from './lib/table.js';
+import { cpuSeconds } from './support/cpu-time.js';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -164,11 +164,12 @@ async function run(log: Log): Promise<ResultRow[]> {
   let cachedTracked = 0;
   let cpuCached = 0;
   const both = async (bin: string, dir: string, args: string[], serverPid?: number) => {
-    const before = cpuSeconds(serverPid) ?? 0;
+    const serverCpu = () => (serverPid === undefined ? 0 : cpuSeconds(serverPid));
+    const before = serverCpu();
     const t = performance.now();
     const cpu = await cpuOf(process.execPath, [bin, ...args], dir, env(dir));
     const wall = performance.now() - t;
-    return { wall, cpu: cpu + ((cpuSeconds(serverPid) ?? 0) - before) * 1000 };
+    return { wall, cpu: cpu + (serverCpu() - before) * 1000 };
   };
   const overhead = async (build: (typeof builds)[number], kind: Kind) => {
     const flags =

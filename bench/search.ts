@@ -13,9 +13,10 @@ import type { Backends } from './lib/backends.js';
 import { openRawDb } from './lib/raw-db.js';
 import { type Bench, isMain, type Log, runBenches } from './lib/runner.js';
 import { seedSearchRuns } from './lib/seed.js';
-import { cpuSeconds, post, startMloop } from './lib/server.js';
+import { post, startMloop } from './lib/server.js';
 import { now, summarize } from './lib/stats.js';
 import type { ResultRow } from './lib/table.js';
+import { cpuSeconds } from './support/cpu-time.js';
 
 const FILTER = "metrics.m1 > 0.5 and params.p1 = 'a'";
 const ORDER_BY = 'metrics.m2 DESC';
@@ -110,8 +111,7 @@ async function run(
     await timeSamples(WARMUP, baseline);
     const cpu0 = cpuSeconds(server.child.pid);
     const mloop = summarize(await timeSamples(SEQUENTIAL, search));
-    const cpuPerQuery =
-      (((cpuSeconds(server.child.pid) ?? Number.NaN) - (cpu0 ?? Number.NaN)) * 1000) / SEQUENTIAL;
+    const cpuPerQuery = ((cpuSeconds(server.child.pid) - cpu0) * 1000) / SEQUENTIAL;
     const rawLatency = summarize(await timeSamples(SEQUENTIAL, baseline));
     const started = now();
     const concurrent = (
