@@ -1,7 +1,14 @@
 import { Kysely, PostgresDialect as KyselyPostgresDialect } from 'kysely';
 import pg from 'pg';
 import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
-import { encodeChunks } from '../metric-chunks.js';
+import {
+  APPEND_MAX_POINTS,
+  appendChunk,
+  appendsTo,
+  encodeChunks,
+  type MetricChunkRow,
+  type StoredChunk,
+} from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 
 const INT8_OID = 20;
@@ -25,6 +32,21 @@ const INSERT_CHUNKS = `
   INSERT INTO metric_chunks (series_id, min_step, max_step, points, data)
   SELECT * FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int4[], $5::bytea[])`;
 
+/** The chunk of highest steps of each series, locked: a concurrent append to the same chunk waits, then sees ours. */
+const LAST_CHUNKS = `
+  SELECT s.id AS series_id, c.chunk_id, c.min_step, c.max_step, c.points, c.data
+  FROM unnest($1::int4[]) AS s (id)
+  CROSS JOIN LATERAL (
+    SELECT chunk_id, min_step, max_step, points, data FROM metric_chunks
+    WHERE series_id = s.id ORDER BY min_step DESC LIMIT 1 FOR UPDATE
+  ) c`;
+
+const UPDATE_CHUNKS = `
+  UPDATE metric_chunks AS m SET min_step = u.min_step, max_step = u.max_step, points = u.points, data = u.data
+  FROM unnest($1::int4[], $2::int8[], $3::int8[], $4::int4[], $5::bytea[])
+    AS u (chunk_id, min_step, max_step, points, data)
+  WHERE m.chunk_id = u.chunk_id`;
+
 const UPSERT_LATEST = `
   INSERT INTO latest_metrics AS l (run_id, key, value, "timestamp", step, is_nan)
   SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::int8[], $5::int8[], $6::int4[])
@@ -43,11 +65,10 @@ function latestColumns(rows: readonly MetricTable[]): unknown[][] {
   ];
 }
 
-/** The batch's chunks (`store/metric-chunks.ts`) as the five columns of one unnest insert. */
-function chunkColumns(rows: readonly MetricTable[], ids: SeriesIds): unknown[] {
-  const chunks = encodeChunks(rows, ids.of);
+/** Chunks as the five columns of one unnest statement, the first being `first` of each. */
+function chunkColumns<T extends MetricChunkRow>(chunks: readonly T[], first: (c: T) => number): unknown[] {
   return [
-    chunks.map((c) => c.series_id),
+    chunks.map(first),
     chunks.map((c) => c.min_step),
     chunks.map((c) => c.max_step),
     chunks.map((c) => c.points),
@@ -104,7 +125,7 @@ export class PostgresStoreDialect implements StoreDialect {
       }
       const ids = new SeriesIds();
       for (const s of found.rows) ids.set(s.run_id, s.key, s.series_id);
-      await client.query(INSERT_CHUNKS, chunkColumns(rows, ids));
+      await this.#writeChunks(client, encodeChunks(rows, ids.of));
       await client.query(UPSERT_LATEST, latestColumns(latest));
       await client.query('COMMIT');
     } catch (err) {
@@ -113,6 +134,42 @@ export class PostgresStoreDialect implements StoreDialect {
     } finally {
       client.release();
     }
+  }
+
+  /** A chunk row per series, or a few points appended to the series' last chunk (`store/metric-chunks.ts`). */
+  async #writeChunks(client: pg.PoolClient, chunks: MetricChunkRow[]): Promise<void> {
+    // In series order, so that two batches lock the chunks they share in the same order (no deadlock).
+    const small = chunks
+      .filter((c) => c.points <= APPEND_MAX_POINTS)
+      .sort((a, b) => a.series_id - b.series_id);
+    const last = new Map<number, StoredChunk>();
+    if (small.length) {
+      const found = await client.query<StoredChunk & { series_id: number }>(LAST_CHUNKS, [
+        small.map((c) => c.series_id),
+      ]);
+      for (const r of found.rows) last.set(r.series_id, r);
+    }
+    const inserts: MetricChunkRow[] = [];
+    const updates: (MetricChunkRow & { chunk_id: number })[] = [];
+    for (const c of chunks) {
+      const into = last.get(c.series_id);
+      if (appendsTo(into, c)) {
+        const merged = appendChunk(into, c);
+        updates.push({ ...merged, chunk_id: into.chunk_id });
+        // One update per chunk: an UPDATE … FROM applies one source row per target row.
+        last.delete(c.series_id);
+      } else inserts.push(c);
+    }
+    if (updates.length)
+      await client.query(
+        UPDATE_CHUNKS,
+        chunkColumns(updates, (c) => c.chunk_id),
+      );
+    if (inserts.length)
+      await client.query(
+        INSERT_CHUNKS,
+        chunkColumns(inserts, (c) => c.series_id),
+      );
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,13 @@ import {
   SqliteDriver,
 } from 'kysely';
 import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
-import { encodeChunks } from '../metric-chunks.js';
+import {
+  APPEND_MAX_POINTS,
+  appendChunk,
+  appendsTo,
+  encodeChunks,
+  type StoredChunk,
+} from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 import { cachingDatabase } from './statement-cache.js';
 
@@ -43,6 +49,8 @@ export class SqliteStoreDialect implements StoreDialect {
     findSeries?: BetterSqlite3.Statement;
     addSeries?: BetterSqlite3.Statement;
     insertChunk?: BetterSqlite3.Statement;
+    lastChunk?: BetterSqlite3.Statement;
+    updateChunk?: BetterSqlite3.Statement;
   } = {};
 
   constructor(opts: SqliteOptions) {
@@ -109,15 +117,27 @@ export class SqliteStoreDialect implements StoreDialect {
     return ids;
   }
 
-  /** One chunk row per series of the batch (`store/metric-chunks.ts`). */
+  /** One chunk row per series of the batch, or a few points appended to the series' last chunk (`store/metric-chunks.ts`). */
   #insertChunks(rows: readonly MetricTable[], ids: SeriesIds): void {
     const st = this.#statements;
     st.insertChunk ??= this.#db.prepare(
       'INSERT INTO metric_chunks (series_id, min_step, max_step, points, data) VALUES (?, ?, ?, ?, ?)',
     );
-    const insert = st.insertChunk;
+    st.lastChunk ??= this.#db.prepare(
+      `SELECT chunk_id, min_step, max_step, points, data FROM metric_chunks
+       WHERE series_id = ? ORDER BY min_step DESC LIMIT 1`,
+    );
+    st.updateChunk ??= this.#db.prepare(
+      'UPDATE metric_chunks SET min_step = ?, max_step = ?, points = ?, data = ? WHERE chunk_id = ?',
+    );
+    const { insertChunk, lastChunk, updateChunk } = st;
     for (const c of encodeChunks(rows, ids.of)) {
-      insert.run(c.series_id, c.min_step, c.max_step, c.points, c.data);
+      const last =
+        c.points <= APPEND_MAX_POINTS ? (lastChunk.get(c.series_id) as StoredChunk | undefined) : undefined;
+      if (appendsTo(last, c)) {
+        const merged = appendChunk(last, c);
+        updateChunk.run(merged.min_step, merged.max_step, merged.points, merged.data, last.chunk_id);
+      } else insertChunk.run(c.series_id, c.min_step, c.max_step, c.points, c.data);
     }
   }
 
