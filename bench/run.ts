@@ -2,11 +2,12 @@
 import { driftBench } from './drift.js';
 import { ingestBench } from './ingest.js';
 import { runBenches } from './lib/runner.js';
+import { metricHistoryBench } from './metric-history.js';
 import { monitoringBench } from './monitoring.js';
 import { pipelineBench } from './pipeline.js';
 import { searchBench } from './search.js';
 
 await runBenches(
-  [ingestBench, searchBench, driftBench, pipelineBench, monitoringBench],
+  [ingestBench, searchBench, metricHistoryBench, driftBench, pipelineBench, monitoringBench],
   process.argv.slice(2),
 );
