@@ -60,7 +60,7 @@ export async function searchRunIds(
             .selectFrom(`${ENTITY_TABLE[driver.entity as 'metric' | 'param']} as f`)
             .crossJoin('runs as r')
             .whereRef('r.run_id', '=', 'f.run_id')
-            .where(driverMatch(driver, dialect))
+            .where(valueMatch(driver, 'f', dialect))
         : anyDb.selectFrom('runs as r');
     let q: Q;
     if (tiered && tier !== 2) {
@@ -152,7 +152,7 @@ async function selectiveClause(
     const table = ENTITY_TABLE[clause.entity as 'metric' | 'param'];
     const { rows } = await sql<{ n: number | string }>`select count(*) as n from (select 1 from ${sql.table(
       table,
-    )} as f where ${driverMatch(clause, dialect)} limit ${fewest}) as capped`.execute(db);
+    )} as f where ${valueMatch(clause, 'f', dialect)} limit ${fewest}) as capped`.execute(db);
     const n = Number(rows[0]?.n ?? fewest);
     if (n < fewest) {
       best = clause;
@@ -162,14 +162,19 @@ async function selectiveClause(
   return best;
 }
 
-/** The clause as a condition on its own table, aliased `f`. */
-function driverMatch(clause: Clause, dialect: StoreDialect): Expression<SqlBool> {
-  const value = sql.ref('f.value');
-  const match =
-    clause.entity === 'metric'
-      ? sql<SqlBool>`f.is_nan = 0 and ${compareNumber(value, clause.comparator, clause.value as number)}`
-      : compareString(value, clause.comparator, clause.value as string, dialect);
-  return sql<SqlBool>`f.key = ${clause.key} and ${match}`;
+/**
+ * A metric, param or tag clause as a condition on a row of its own table under `alias`: its key, and its value
+ * compared. NaN compares unequal to everything, as in IEEE arithmetic.
+ */
+function valueMatch(clause: Clause, alias: string, dialect: StoreDialect): Expression<SqlBool> {
+  const value = sql.ref(`${alias}.value`);
+  const isNan = sql.ref(`${alias}.is_nan`);
+  let match: Expression<SqlBool>;
+  if (clause.entity === 'metric') {
+    const cmp = compareNumber(value, clause.comparator, clause.value as number);
+    match = clause.comparator === '!=' ? sql`(${isNan} = 1 or ${cmp})` : sql`${isNan} = 0 and ${cmp}`;
+  } else match = compareString(value, clause.comparator, clause.value as string, dialect);
+  return sql<SqlBool>`${sql.ref(`${alias}.key`)} = ${clause.key} and ${match}`;
 }
 
 function orderByAttribute(q: Q, o: OrderBy): Q {
@@ -190,18 +195,9 @@ function orderByEntity(q: Q, o: OrderBy): Q {
 
 function clauseSql(clause: Clause, dialect: StoreDialect): Expression<SqlBool> {
   const { entity, key, comparator, value } = clause;
-  if (entity === 'metric') {
-    // NaN compares unequal to everything, as in IEEE arithmetic.
-    const nan =
-      comparator === '!='
-        ? sql`(m.is_nan = 1 or ${compareNumber(sql.ref('m.value'), comparator, value as number)})`
-        : sql`m.is_nan = 0 and ${compareNumber(sql.ref('m.value'), comparator, value as number)}`;
-    return sql<SqlBool>`exists (select 1 from latest_metrics as m where m.run_id = r.run_id and m.key = ${key} and ${nan})`;
-  }
-  if (entity === 'param' || entity === 'tag') {
+  if (entity === 'metric' || entity === 'param' || entity === 'tag') {
     const table = ENTITY_TABLE[entity];
-    const cmp = compareString(sql.ref('p.value'), comparator, value as string, dialect);
-    return sql<SqlBool>`exists (select 1 from ${sql.table(table)} as p where p.run_id = r.run_id and p.key = ${key} and ${cmp})`;
+    return sql<SqlBool>`exists (select 1 from ${sql.table(table)} as v where v.run_id = r.run_id and ${valueMatch(clause, 'v', dialect)})`;
   }
   if (entity === 'dataset') {
     const column = key === 'context' ? sql.ref('i.context') : sql.ref(`d.${key}`);
