@@ -124,12 +124,40 @@ export interface StoredChunk {
   data: Uint8Array;
 }
 
-/** Whether `add` goes into `last` rather than into a row of its own. */
-export const appendsTo = (last: StoredChunk | undefined, add: MetricChunkRow): last is StoredChunk =>
-  last !== undefined &&
-  add.points <= APPEND_MAX_POINTS &&
-  last.points < APPEND_TARGET_POINTS &&
-  last.points + add.points <= MAX_CHUNK_POINTS;
+/** A chunk small enough to go into its series' last chunk: the writer looks that chunk up only for these. */
+export const appendable = (c: MetricChunkRow): boolean => c.points <= APPEND_MAX_POINTS;
+
+/** A batch's chunks as the rows to insert and the stored chunks to rewrite (each stored chunk at most once). */
+export interface ChunkWrites {
+  inserts: MetricChunkRow[];
+  appends: (MetricChunkRow & { chunk_id: number })[];
+}
+
+/**
+ * Decides, for each of a batch's chunks, whether it gets a row of its own or goes into its series' last stored
+ * chunk (`lastOf`, asked only for appendable chunks). The dialects do only the reading and writing.
+ */
+export function planChunkWrites(
+  chunks: readonly MetricChunkRow[],
+  lastOf: (seriesId: number) => StoredChunk | undefined,
+): ChunkWrites {
+  const out: ChunkWrites = { inserts: [], appends: [] };
+  // An UPDATE … FROM applies one source row per target row: a stored chunk takes one append per batch.
+  const rewritten = new Set<number>();
+  for (const c of chunks) {
+    const last = appendable(c) ? lastOf(c.series_id) : undefined;
+    if (
+      last &&
+      !rewritten.has(last.chunk_id) &&
+      last.points < APPEND_TARGET_POINTS &&
+      last.points + c.points <= MAX_CHUNK_POINTS
+    ) {
+      rewritten.add(last.chunk_id);
+      out.appends.push({ ...appendChunk(last, c), chunk_id: last.chunk_id });
+    } else out.inserts.push(c);
+  }
+  return out;
+}
 
 /** `last`'s points followed by `add`'s, as one chunk (a chunk's points are in any order; reading sorts them). */
 export function appendChunk(last: StoredChunk, add: MetricChunkRow): MetricChunkRow {

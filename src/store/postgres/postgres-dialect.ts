@@ -2,11 +2,10 @@ import { Kysely, PostgresDialect as KyselyPostgresDialect } from 'kysely';
 import pg from 'pg';
 import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
 import {
-  APPEND_MAX_POINTS,
-  appendChunk,
-  appendsTo,
+  appendable,
   encodeChunks,
   type MetricChunkRow,
+  planChunkWrites,
   type StoredChunk,
 } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
@@ -139,31 +138,20 @@ export class PostgresStoreDialect implements StoreDialect {
   /** A chunk row per series, or a few points appended to the series' last chunk (`store/metric-chunks.ts`). */
   async #writeChunks(client: pg.PoolClient, chunks: MetricChunkRow[]): Promise<void> {
     // In series order, so that two batches lock the chunks they share in the same order (no deadlock).
-    const small = chunks
-      .filter((c) => c.points <= APPEND_MAX_POINTS)
-      .sort((a, b) => a.series_id - b.series_id);
+    const series = chunks
+      .filter(appendable)
+      .map((c) => c.series_id)
+      .sort((a, b) => a - b);
     const last = new Map<number, StoredChunk>();
-    if (small.length) {
-      const found = await client.query<StoredChunk & { series_id: number }>(LAST_CHUNKS, [
-        small.map((c) => c.series_id),
-      ]);
+    if (series.length) {
+      const found = await client.query<StoredChunk & { series_id: number }>(LAST_CHUNKS, [series]);
       for (const r of found.rows) last.set(r.series_id, r);
     }
-    const inserts: MetricChunkRow[] = [];
-    const updates: (MetricChunkRow & { chunk_id: number })[] = [];
-    for (const c of chunks) {
-      const into = last.get(c.series_id);
-      if (appendsTo(into, c)) {
-        const merged = appendChunk(into, c);
-        updates.push({ ...merged, chunk_id: into.chunk_id });
-        // One update per chunk: an UPDATE … FROM applies one source row per target row.
-        last.delete(c.series_id);
-      } else inserts.push(c);
-    }
-    if (updates.length)
+    const { inserts, appends } = planChunkWrites(chunks, (id) => last.get(id));
+    if (appends.length)
       await client.query(
         UPDATE_CHUNKS,
-        chunkColumns(updates, (c) => c.chunk_id),
+        chunkColumns(appends, (c) => c.chunk_id),
       );
     if (inserts.length)
       await client.query(

@@ -9,13 +9,7 @@ import {
   SqliteDriver,
 } from 'kysely';
 import { latestPerKey, SeriesIds, type StoreDialect } from '../dialect.js';
-import {
-  APPEND_MAX_POINTS,
-  appendChunk,
-  appendsTo,
-  encodeChunks,
-  type StoredChunk,
-} from '../metric-chunks.js';
+import { encodeChunks, planChunkWrites, type StoredChunk } from '../metric-chunks.js';
 import type { Database, MetricTable } from '../schema.js';
 import { cachingDatabase } from './statement-cache.js';
 
@@ -131,14 +125,12 @@ export class SqliteStoreDialect implements StoreDialect {
       'UPDATE metric_chunks SET min_step = ?, max_step = ?, points = ?, data = ? WHERE chunk_id = ?',
     );
     const { insertChunk, lastChunk, updateChunk } = st;
-    for (const c of encodeChunks(rows, ids.of)) {
-      const last =
-        c.points <= APPEND_MAX_POINTS ? (lastChunk.get(c.series_id) as StoredChunk | undefined) : undefined;
-      if (appendsTo(last, c)) {
-        const merged = appendChunk(last, c);
-        updateChunk.run(merged.min_step, merged.max_step, merged.points, merged.data, last.chunk_id);
-      } else insertChunk.run(c.series_id, c.min_step, c.max_step, c.points, c.data);
-    }
+    const { inserts, appends } = planChunkWrites(
+      encodeChunks(rows, ids.of),
+      (id) => lastChunk.get(id) as StoredChunk | undefined,
+    );
+    for (const c of appends) updateChunk.run(c.min_step, c.max_step, c.points, c.data, c.chunk_id);
+    for (const c of inserts) insertChunk.run(c.series_id, c.min_step, c.max_step, c.points, c.data);
   }
 
   async close(): Promise<void> {
