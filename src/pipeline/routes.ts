@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { optionalInt } from '../core/validate.js';
-import { addRules, type RequestView, type Rule } from '../server/access-policy.js';
+import { addRules, filtered, type RequestView, type Rule } from '../server/access-policy.js';
 import { NATIVE_PAGE } from '../server/search-refill.js';
 import type { Services } from '../server/services.js';
 import { validateExperimentId, validateRunId } from '../tracking/validation.js';
@@ -18,18 +18,12 @@ const runExperiment = async (r: RequestView) => {
 
 /** Pipeline runs are tracking runs: reading one needs READ on its experiment; lists keep what the caller may read. */
 export const PIPELINE_RULES: Record<string, Rule> = {
-  'GET /pipeline-runs': {
-    action: 'read',
-    filter: {
-      list: (b: { items?: unknown[] }) => b?.items as never,
-      set: (b: { items?: unknown[] }, items: unknown[]) => {
-        b.items = items;
-      },
-      type: 'experiment',
-      id: (item: { experimentId: string }) => item.experimentId,
-      page: NATIVE_PAGE,
-    },
-  },
+  'GET /pipeline-runs': filtered(
+    'items',
+    'experiment',
+    (run: { experimentId: string }) => run.experimentId,
+    NATIVE_PAGE,
+  ),
   'GET /pipeline-runs/:id': { action: 'read', resource: { type: 'experiment', locate: runExperiment } },
 };
 

@@ -141,7 +141,8 @@ const model = (action: Action, locate: Locate = field('name')): Rule => ({
   action,
   resource: { type: 'registered_model', locate },
 });
-const filtered = (
+/** A search or list answering `{ [key]: items }`: items the caller may not READ are removed, short pages refilled. */
+export const filtered = (
   key: string,
   type: ResourceType,
   id: (item: Json) => string,

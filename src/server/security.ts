@@ -5,7 +5,7 @@ import { sha256 } from '../auth/secrets.js';
 import { atLeast, type Permission, type Principal } from '../auth/types.js';
 import type { UserService } from '../auth/user-service.js';
 import { MloopError } from '../core/errors.js';
-import { type RequestView, routeParams, ruleFor } from './access-policy.js';
+import { type RequestView, type Rule, routeParams, ruleFor } from './access-policy.js';
 import { errorResponse } from './http-errors.js';
 import { RateLimiter } from './rate-limit.js';
 import { isRefillRequest, nextPageRequest, type PageFields, REFILL_LIMITS } from './search-refill.js';
@@ -336,7 +336,7 @@ export function accessControl(
   }
 }
 
-type Filter = NonNullable<NonNullable<ReturnType<typeof ruleFor>>['filter']>;
+type Filter = NonNullable<Rule['filter']>;
 
 /** The app itself, for the requests a refill makes (with the same bindings, so they see the same client). */
 export type Dispatch = (req: Request, env: unknown) => Response | Promise<Response>;
@@ -400,7 +400,7 @@ async function searchMessage(c: Context): Promise<Record<string, unknown>> {
 }
 
 async function authorize(
-  rule: NonNullable<ReturnType<typeof ruleFor>>,
+  rule: Rule,
   p: Principal,
   view: RequestView,
   s: TrackingServices,
