@@ -1,17 +1,21 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { resolveConfig } from '../config/config.js';
 import { SILENT } from '../data/progress.js';
 import type { DemoSummary } from '../demo/summary.js';
 import { CliError } from './cli-error.js';
+import { intOption } from './connect.js';
 import { fields, heading, printJson, table } from './output.js';
 import { terminalProgress, trainingProgress } from './progress-bar.js';
 
 /** Marks a directory `mloop demo` made, so a second run may clear it and nothing else. */
 const MARKER = '.mloop-demo';
+
+/** A count or a duration: 0 would silently mean the default, so it is refused like any other bad value. */
+const positiveInt = intOption(1, Number.MAX_SAFE_INTEGER);
 
 interface DemoFlags {
   dir: string;
@@ -40,7 +44,7 @@ export function registerDemoCommand(program: Command): void {
     .option(
       '--port <port>',
       'port of the server (0: any free port); a busy port falls back to a free one',
-      portNumber,
+      intOption(0, 65_535),
       5000,
     )
     .option('--exit', 'stop the server once the story is told (default: keep it running for the UI)')
@@ -211,20 +215,4 @@ function render(s: DemoSummary): string {
     `         mloop loop history ${s.model.name} --server ${s.url}   ·   mloop monitor report --deployment ${s.deployment.name} --server ${s.url}`,
   );
   return lines.join('\n');
-}
-
-/** A count or a duration: 0 would silently mean the default, so it is refused like any other bad value. */
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`expected a whole number of at least 1, got ${JSON.stringify(value)}.`);
-  return n;
-}
-
-/** A port: 0 asks the system for any free one. */
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new InvalidArgumentError(`expected a port from 0 to 65535, got ${JSON.stringify(value)}.`);
-  return n;
 }
