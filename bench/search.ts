@@ -4,7 +4,6 @@
  * 10 params each). Baseline, same database, same run: the same logical query written by hand as one SQL statement,
  * run through the driver in the benchmark process.
  */
-import { setImmediate } from 'node:timers/promises';
 import type { RootOperationNode } from 'kysely';
 import { openStore } from '../src/store/open-store.js';
 import { searchRunIds } from '../src/tracking/search/run-sql.js';
@@ -14,7 +13,7 @@ import { openRawDb } from './lib/raw-db.js';
 import { type Bench, isMain, type Log, runBenches } from './lib/runner.js';
 import { seedSearchRuns } from './lib/seed.js';
 import { post, startMloop } from './lib/server.js';
-import { now, summarize } from './lib/stats.js';
+import { now, summarize, timeSamples } from './lib/stats.js';
 import type { ResultRow } from './lib/table.js';
 import { cpuSeconds } from './support/cpu-time.js';
 
@@ -58,18 +57,6 @@ const SELECTIVE_SAMPLES = 3;
 
 interface SearchResponse {
   runs?: { info: { run_id: string } }[];
-}
-
-/** Times `count` sequential calls; yields to the event loop between calls (the SQLite driver is synchronous). */
-async function timeSamples(count: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = now();
-    await fn();
-    samples.push(now() - t);
-    await setImmediate();
-  }
-  return samples;
 }
 
 async function run(

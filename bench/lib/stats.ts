@@ -1,3 +1,5 @@
+import { setImmediate } from 'node:timers/promises';
+
 /** Nearest-rank percentile of samples (p in [0, 100]). */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
@@ -49,4 +51,16 @@ export function hexId(random: () => number): string {
       .toString(16)
       .padStart(8, '0');
   return id;
+}
+
+/** Times `count` sequential calls; yields to the event loop between calls (the SQLite driver is synchronous). */
+export async function timeSamples(count: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = now();
+    await fn();
+    samples.push(now() - t);
+    await setImmediate();
+  }
+  return samples;
 }
