@@ -26,14 +26,6 @@ describe('permission-filtered searches keep their page size', () => {
       });
       const id = created.body.experiment_id as string;
       experimentIds.push(id);
-      if (i % 3 !== 0) {
-        await s.services.permissions.grant({
-          resourceType: 'experiment',
-          resourceId: id,
-          user: 'vi',
-          permission: 'NO_PERMISSIONS',
-        });
-      }
       const run = await request(s.app, 'POST', '/api/2.0/mlflow/runs/create', {
         token: s.tokens.admin,
         body: { experiment_id: id, run_name: name, start_time: 1000 + i },
@@ -45,12 +37,16 @@ describe('permission-filtered searches keep their page size', () => {
       });
       expect(model.status).toBe(200);
       if (i % 3 !== 0) {
-        await s.services.permissions.grant({
-          resourceType: 'registered_model',
-          resourceId: name,
-          user: 'vi',
-          permission: 'NO_PERMISSIONS',
-        });
+        for (const [resourceType, resourceId] of [
+          ['experiment', id],
+          ['registered_model', name],
+        ] as const)
+          await s.services.permissions.grant({
+            resourceType,
+            resourceId,
+            user: 'vi',
+            permission: 'NO_PERMISSIONS',
+          });
       }
     }
   });
